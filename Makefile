@@ -1,0 +1,47 @@
+# The front door: `make serve` and `make test` work on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: serve test lint bench system-deps venv clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+serve: $(STAMP)
+	$(BIN)/plangraph serve --host $(HOST) --port $(PORT)
+
+# Debian packages some tests need (rapper for dump parsing, chromium for the browser test).
+# Installed only when missing; when apt-get is impossible the tests that need them skip loudly.
+system-deps:
+	@if ! command -v rapper >/dev/null || ! command -v chromium >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq raptor2-utils chromium >/dev/null) \
+	      || echo "WARNING: apt-get could not install raptor2-utils/chromium; those tests will skip"; \
+	  else echo "WARNING: not root or no apt-get; tests needing rapper/chromium will skip"; fi; \
+	fi
+
+test: $(STAMP) system-deps
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q -rs
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/sparql_bench.py
+	$(BIN)/python bench/validate_bench.py
+	$(BIN)/python bench/ingest_bench.py
+
+clean:
+	rm -rf $(VENV) var test-output

@@ -1,0 +1,69 @@
+"""The Flask application: SPARQL protocol, named queries, linked-data pages, dumps, validation."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from api.state import AppState
+from plangraph.errors import PayloadTooLarge, PlanGraphError
+
+log = logging.getLogger(__name__)
+
+
+def create_app(app_state: AppState) -> Flask:
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = app_state.config.max_body_bytes
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.extensions["plangraph"] = app_state
+
+    from api import ingest, queries, resources, sparql, validate
+
+    app.register_blueprint(sparql.blueprint)
+    app.register_blueprint(queries.blueprint)
+    app.register_blueprint(validate.blueprint)
+    app.register_blueprint(ingest.blueprint)
+    app.register_blueprint(resources.blueprint)  # last: it owns the catch-all IRI paths
+
+    app.register_error_handler(PlanGraphError, _plangraph_error)
+    app.register_error_handler(RequestEntityTooLarge, _too_large)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _internal_error)
+    app.after_request(_cors)
+    return app
+
+
+def error_response(status: int, message: str) -> Response:
+    """One line of plain text: what is wrong and where. Never a traceback."""
+    return Response(message.rstrip("\n") + "\n", status=status, mimetype="text/plain")
+
+
+def _plangraph_error(err: PlanGraphError) -> Response:
+    return error_response(err.status, str(err))
+
+
+def _too_large(_: RequestEntityTooLarge) -> Response:
+    limit = PayloadTooLarge("").status
+    return error_response(
+        limit,
+        f"request body over the limit of {request.max_content_length or 0} bytes / 请求体过大",
+    )
+
+
+def _http_error(err: HTTPException) -> Response:
+    return error_response(err.code or 500, f"{err.code} {err.name}: {err.description}")
+
+
+def _internal_error(err: Exception) -> Response:
+    log.exception("internal error on %s %s", request.method, request.path)
+    return error_response(500, "internal server error; it has been logged / 服务器内部错误")
+
+
+def _cors(response: Response) -> Response:
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+    response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept, Authorization"
+    response.headers["Access-Control-Expose-Headers"] = "X-PlanGraph-Truncated, X-PlanGraph-Rows"
+    return response

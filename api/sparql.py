@@ -1,0 +1,181 @@
+"""The SPARQL 1.1 Protocol at /sparql: queries by GET and POST, service description, no updates."""
+
+from __future__ import annotations
+
+import hmac
+import io
+from urllib.parse import parse_qs
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, render_template, request, url_for
+
+from api.state import AppState, state
+from plangraph.errors import InputError, PlanGraphError, UpdateRefused
+from plangraph.sparql import (
+    GRAPH_FORMATS,
+    QueryJob,
+    QueryOutcome,
+    check_query,
+    choose_media,
+    negotiate,
+)
+
+blueprint = Blueprint("sparql", __name__)
+
+FORM = "application/x-www-form-urlencoded"
+QUERY_BODY = "application/sparql-query"
+UPDATE_BODY = "application/sparql-update"
+
+
+@blueprint.route("/sparql/", methods=["GET", "POST", "OPTIONS"])
+@blueprint.route("/sparql", methods=["GET", "POST", "OPTIONS"])
+def endpoint() -> Response:
+    if request.method == "OPTIONS":
+        return Response(status=204)
+    params = _protocol_params()
+    if "update" in params:
+        return _update(params)
+    queries = params.get("query", [])
+    if len(queries) > 1:
+        raise InputError("more than one query parameter / 只能有一个 query 参数")
+    if not queries:
+        return _no_query()
+    app_state = state()
+    return run_query(app_state, queries[0], params)
+
+
+def run_query(
+    app_state: AppState,
+    query: str,
+    params: dict[str, list[str]],
+    substitutions: dict[str, str] | None = None,
+) -> Response:
+    """Check, negotiate and run one query; shared with the named-query routes."""
+    info = check_query(query, app_state.graph.named_graphs())
+    kind = "results" if info.form in {"SELECT", "ASK", ""} else "graph"
+    fmt = negotiate(request.headers.get("Accept"), _one(params, "format"), kind)
+    job = QueryJob(
+        query=query,
+        fmt=fmt,
+        max_rows=app_state.config.max_rows,
+        default_graphs=params.get("default-graph-uri") or None,
+        named_graphs=params.get("named-graph-uri") or None,
+        substitutions=substitutions or {},
+        prefixes=app_state.graph.prefixes,
+    )
+    return _respond(app_state.run(job), app_state.config.max_rows)
+
+
+def _respond(outcome: QueryOutcome, max_rows: int) -> Response:
+    response = Response(outcome.body, mimetype=outcome.media_type)
+    response.headers["Vary"] = "Accept"
+    response.headers["X-PlanGraph-Rows"] = str(outcome.rows)
+    if outcome.truncated:
+        response.headers["X-PlanGraph-Truncated"] = f"true; max-rows={max_rows}"
+    return response
+
+
+def _protocol_params() -> dict[str, list[str]]:
+    """Protocol parameters from the URL and, for POST, the body, checked as the spec says."""
+    params = {k: request.args.getlist(k) for k in request.args}
+    if request.method != "POST":
+        return params
+    content_type = (request.mimetype or "").lower()
+    if not content_type:
+        raise InputError("POST without a Content-Type / POST 请求缺少 Content-Type")
+    charset = (request.mimetype_params.get("charset") or "utf-8").lower()
+    if charset not in {"utf-8", "utf8"}:
+        raise InputError(f"the body must be UTF-8, not {charset} / 请求体必须为 UTF-8")
+    body = _utf8(request.get_data(cache=True))
+    if content_type == FORM:
+        for key, values in parse_qs(body, keep_blank_values=True).items():
+            params.setdefault(key, []).extend(values)
+    elif content_type == QUERY_BODY:
+        if "query" in params:
+            raise InputError("query given both in the URL and in the body / 查询重复")
+        params["query"] = [body]
+    elif content_type == UPDATE_BODY:
+        params["update"] = [body]
+    else:
+        raise PlanGraphError(
+            f"unsupported Content-Type {content_type}; use {FORM} or {QUERY_BODY} / "
+            "不支持的 Content-Type",
+            status=415,
+        )
+    return params
+
+
+def _utf8(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise InputError(
+            f"the body is not valid UTF-8 (byte {err.start}) / 请求体不是有效的 UTF-8"
+        ) from None
+
+
+def _one(params: dict[str, list[str]], name: str) -> str | None:
+    values = params.get(name) or []
+    return values[0] if values else None
+
+
+def _update(params: dict[str, list[str]]) -> Response:
+    """Refused unless the server has a write token and the request carries it."""
+    app_state = state()
+    token = app_state.config.write_token
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if request.method != "POST" or not token or not hmac.compare_digest(given, token):
+        raise UpdateRefused(
+            "this endpoint is read-only: SPARQL Update is refused / 本端点只读，拒绝 SPARQL 更新"
+        )
+    updates = params["update"]
+    if len(updates) > 1:
+        raise InputError("more than one update parameter / 只能有一个 update 参数")
+    try:
+        app_state.graph.store.update(updates[0])
+    except SyntaxError as err:
+        raise InputError(f"SPARQL Update syntax error: {err}") from None
+    if app_state.engine is not None:
+        app_state.engine.restart()
+    return Response(status=204)
+
+
+def _no_query() -> Response:
+    """A browser gets the query editor; a client the service description."""
+    offered = [("text/html", "html")] + [(media, key) for key, (media, _) in GRAPH_FORMATS.items()]
+    accept = request.headers.get("Accept") or "text/turtle"
+    choice = choose_media(accept, offered, what="the service description")
+    if choice == "html":
+        return Response(render_template("editor.html", **editor_context()), mimetype="text/html")
+    return service_description(choice)
+
+
+def editor_context() -> dict[str, object]:
+    app_state = state()
+    return {
+        "endpoint": url_for("sparql.endpoint", _external=True),
+        "named_queries": list(app_state.named_queries.values()),
+        "prefixes": app_state.graph.prefixes,
+    }
+
+
+def service_description(fmt: str) -> Response:
+    app_state = state()
+    stats = app_state.stats
+    endpoint_url = url_for("sparql.endpoint", _external=True)
+    turtle = render_template(
+        "service-description.ttl",
+        endpoint=endpoint_url,
+        graphs=sorted(stats.per_graph.items()),
+        total=stats.triples,
+    )
+    media, rdf_format = GRAPH_FORMATS[fmt]
+    if rdf_format == ox.RdfFormat.TURTLE:
+        body = turtle.encode()
+    else:
+        out = io.BytesIO()
+        ox.serialize(ox.parse(turtle.encode(), format=ox.RdfFormat.TURTLE), out, rdf_format)
+        body = out.getvalue()
+    response = Response(body, mimetype=media)
+    response.headers["Vary"] = "Accept"
+    return response

@@ -1,0 +1,45 @@
+"""What every blueprint shares: configuration, the loaded store, and the query engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from flask import current_app
+
+from plangraph.config import Config
+from plangraph.engine import QueryEngine
+from plangraph.named_queries import NamedQuery
+from plangraph.sparql import QueryJob, QueryOutcome, execute
+from plangraph.stats import Stats, compute
+from plangraph.store import GraphStore
+
+
+@dataclass
+class AppState:
+    config: Config
+    graph: GraphStore
+    engine: QueryEngine | None = None  # None: run in-process, without a time limit
+    named_queries: dict[str, NamedQuery] = field(default_factory=dict)
+
+    @cached_property
+    def stats(self) -> Stats:
+        """Counts of the loaded data, computed once (the store is read-only)."""
+        return compute(self.graph)
+
+    def run(self, job: QueryJob) -> QueryOutcome:
+        """Run an untrusted query: in a worker, under the time limit, when an engine runs."""
+        if self.engine is None:
+            return execute(self.graph.store, job)
+        return self.engine.run(job)
+
+    def public_iri(self, iri: str) -> str:
+        """The address this server answers for a data IRI (they differ behind another domain)."""
+        base, public = self.config.base_iri, self.config.public_base
+        if public and iri.startswith(base):
+            return public + iri[len(base) :]
+        return iri
+
+
+def state() -> AppState:
+    return current_app.extensions["plangraph"]

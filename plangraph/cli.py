@@ -1,0 +1,353 @@
+"""The `plangraph` command: a thin shell over the library, one subcommand per job.
+
+Exit status: 0 success; 1 the answer is "no" (validation found violations); 2 bad arguments or
+input that cannot be read. Errors are one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from plangraph import __version__
+from plangraph.config import Config
+from plangraph.errors import PlanGraphError
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="plangraph",
+        description="A knowledge graph of development plans: serve, query, validate, ingest, "
+        "export. Exit status: 0 ok, 1 validation found violations, 2 bad arguments or input.",
+    )
+    parser.add_argument("--version", action="version", version=f"plangraph {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    serve = sub.add_parser("serve", help="serve the SPARQL endpoint and linked-data pages")
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default 5000)")
+    _data_argument(serve)
+    serve.add_argument(
+        "--store",
+        type=Path,
+        metavar="DIR",
+        help="keep an on-disk store in DIR, reopened at once if sources are unchanged",
+    )
+    serve.add_argument(
+        "--query-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="stop any query after this many seconds (default 10)",
+    )
+    serve.add_argument(
+        "--max-rows",
+        type=int,
+        metavar="N",
+        help="cut results after N rows, and say so (default 100000)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="query worker processes (default: number of cores, at least 2)",
+    )
+    serve.add_argument("--threads", type=int, metavar="N", help="HTTP threads (default 16)")
+    serve.add_argument(
+        "--write-token",
+        metavar="TOKEN",
+        help="accept SPARQL Update carrying 'Authorization: Bearer TOKEN'",
+    )
+    serve.add_argument(
+        "--public-base",
+        metavar="IRI",
+        help="answer the data's IRIs under this base, not https://w3id.org/plangraph/",
+    )
+    serve.set_defaults(func=_serve)
+
+    query = sub.add_parser("query", help="run a SPARQL query, a .rq file or a named query")
+    query.add_argument("query", help="query text, a .rq file, or the name of a queries/*.rq")
+    query.add_argument(
+        "--param",
+        "-p",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="bind a named query's parameter (repeatable)",
+    )
+    query.add_argument(
+        "--format",
+        "-f",
+        default="table",
+        choices=["table", "csv", "tsv", "json", "xml", "turtle", "ntriples", "jsonld", "rdfxml"],
+        help="output format (default: table; graph results print as Turtle)",
+    )
+    _data_argument(query)
+    query.set_defaults(func=_query)
+
+    stats = sub.add_parser("stats", help="triples per named graph and instances per class")
+    _data_argument(stats)
+    stats.add_argument("--format", "-f", choices=["text", "json"], default="text")
+    stats.set_defaults(func=_stats)
+
+    validate = sub.add_parser(
+        "validate",
+        help="validate plan editions against the SHACL shapes",
+        description="Validate the shipped graph, or the given files together with the ontology "
+        "and the shared registries. Exit status: 0 no violation, 1 violations (or warnings with "
+        "--strict), 2 input cannot be read.",
+    )
+    validate.add_argument("files", nargs="*", type=Path, metavar="FILE")
+    validate.add_argument("--format", "-f", choices=["text", "json", "turtle"], default="text")
+    validate.add_argument("--lang", choices=["zh", "en"], default="zh")
+    validate.add_argument("--strict", action="store_true", help="warnings fail too")
+    validate.set_defaults(func=_validate)
+
+    ingest = sub.add_parser(
+        "ingest",
+        help="draft a plan edition from its text",
+        description="Read a plan's text (UTF-8, UTF-8 with BOM, GBK/GB18030) and write a draft "
+        "edition in Turtle. Exit status: 0 draft written, 2 input unreadable or no structure.",
+    )
+    ingest.add_argument("file", type=Path, metavar="FILE")
+    ingest.add_argument(
+        "--edition-id",
+        required=True,
+        metavar="ID",
+        help="slug of the new edition, e.g. bj-jinke-2023",
+    )
+    ingest.add_argument("--title", help="official title, when the text does not start with it")
+    ingest.add_argument("--issuer", help="issuing institution: a registry slug or IRI")
+    ingest.add_argument("--date", help="issue date, YYYY-MM-DD")
+    ingest.add_argument("-o", "--output", type=Path, help="write the draft here (default: stdout)")
+    ingest.set_defaults(func=_ingest)
+
+    export = sub.add_parser("export", help="write the whole dataset in a standard format")
+    export.add_argument(
+        "--format",
+        "-f",
+        required=True,
+        choices=["trig", "nquads", "turtle", "jsonld", "rdfxml", "ntriples"],
+    )
+    export.add_argument("-o", "--output", type=Path, help="output file (default: stdout)")
+    _data_argument(export)
+    export.set_defaults(func=_export)
+    return parser
+
+
+def _data_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data",
+        nargs="+",
+        type=Path,
+        metavar="PATH",
+        help="RDF files or folders instead of the shipped ontology and graph",
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except PlanGraphError as err:
+        print(f"plangraph: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def _config(args: argparse.Namespace, **extra: object) -> Config:
+    return Config.from_env(data=getattr(args, "data", None), **extra)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from waitress import serve
+
+    from api import create_app
+    from api.state import AppState
+    from plangraph import named_queries, store
+    from plangraph.engine import QueryEngine
+
+    config = _config(
+        args,
+        host=args.host,
+        port=args.port,
+        store_dir=args.store,
+        query_timeout=args.query_timeout,
+        max_rows=args.max_rows,
+        workers=args.workers,
+        threads=args.threads,
+        write_token=args.write_token,
+        public_base=args.public_base,
+    )
+    started = time.perf_counter()
+    graph = store.load(config.data, config.store_dir)
+    if graph.path is not None:
+        store_dir = graph.path
+
+        def open_store():
+            return store.open_read_only(store_dir)
+    else:
+
+        def open_store():
+            return graph.store
+
+    engine = QueryEngine(open_store, workers=config.workers, timeout=config.query_timeout).start()
+    app = create_app(AppState(config, graph, engine, named_queries.load_all()))
+    print(
+        f"plangraph: {len(graph)} triples from {len(graph.files)} files in "
+        f"{time.perf_counter() - started:.2f} s; serving http://{config.host}:{config.port}/ "
+        f"(SPARQL at /sparql; query limit {config.query_timeout:g} s)",
+        file=sys.stderr,
+        flush=True,
+    )
+    try:
+        serve(
+            app,
+            host=config.host,
+            port=config.port,
+            threads=config.threads,
+            ident="plangraph",
+            _quiet=True,
+        )
+    finally:
+        engine.close()
+    return 0
+
+
+def _query(args: argparse.Namespace) -> int:
+    from plangraph import named_queries, store
+    from plangraph.sparql import QueryJob, check_query, execute
+
+    text, substitutions = _resolve_query(args.query, args.param)
+    graph = store.load(_config(args).data)
+    info = check_query(text, graph.named_graphs())
+    graph_form = info.form in {"CONSTRUCT", "DESCRIBE"}
+    fmt = args.format
+    if graph_form and fmt in {"table", "csv", "tsv", "json", "xml"}:
+        fmt = "turtle"
+    elif not graph_form and fmt in {"turtle", "ntriples", "jsonld", "rdfxml"}:
+        raise PlanGraphError(f"--format {fmt} is for CONSTRUCT/DESCRIBE; this is {info.form}")
+    job = QueryJob(
+        text,
+        "tsv" if fmt == "table" else fmt,
+        max_rows=10**9,
+        substitutions=substitutions,
+        prefixes=graph.prefixes,
+    )
+    outcome = execute(graph.store, job)
+    if fmt == "table":
+        print(_table(outcome.body.decode(), graph.prefixes))
+    else:
+        sys.stdout.buffer.write(outcome.body)
+    del named_queries
+    return 0
+
+
+def _resolve_query(spec: str, params: list[str]) -> tuple[str, dict[str, str]]:
+    from plangraph import named_queries
+
+    values = {}
+    for item in params:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise PlanGraphError(f"--param {item!r} is not NAME=VALUE")
+        values[name] = value
+    path = Path(spec)
+    named = named_queries.load_all()
+    if spec in named:
+        query = named[spec]
+    elif spec.endswith(".rq") and path.is_file():
+        query = named_queries.parse(path) if path.read_text().startswith("#+") else None
+        if query is None:
+            return path.read_text(encoding="utf-8"), {}
+    elif spec.endswith(".rq"):
+        raise PlanGraphError("no such query file / 查询文件不存在", file=spec)
+    else:
+        if values:
+            raise PlanGraphError("--param works with named queries and .rq files only")
+        return spec, {}
+    return query.text, named_queries.bind(query, values)
+
+
+def _table(tsv: str, prefixes: dict[str, str]) -> str:
+    """Results as aligned columns, IRIs shortened by the data's own prefixes."""
+    lines = [line.split("\t") for line in tsv.rstrip("\n").split("\n")] if tsv.strip() else []
+    if not lines:
+        return "(no results)"
+    header = [h.lstrip("?") for h in lines[0]]
+    rows = [[_short(cell, prefixes) for cell in row] for row in lines[1:]]
+    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows, strict=False)]
+    fmt = "  ".join(f"{{:{w}}}" for w in widths)
+    out = [fmt.format(*header), fmt.format(*("-" * w for w in widths))]
+    out += [fmt.format(*row) for row in rows]
+    out.append(f"({len(rows)} rows)")
+    return "\n".join(out)
+
+
+def _short(cell: str, prefixes: dict[str, str]) -> str:
+    if cell.startswith("<") and cell.endswith(">"):
+        iri = cell[1:-1]
+        for name, base in sorted(prefixes.items(), key=lambda kv: -len(kv[1])):
+            if iri.startswith(base) and base:
+                return f"{name}:{iri[len(base) :]}"
+        return cell
+    if cell.startswith('"') and '"^^<http://www.w3.org/2001/XMLSchema#' in cell:
+        return cell[1 : cell.rindex('"^^')]
+    return cell
+
+
+def _stats(args: argparse.Namespace) -> int:
+    from plangraph import stats, store
+
+    graph = store.load(_config(args).data)
+    result = stats.compute(graph)
+    if args.format == "json":
+        print(
+            json.dumps(
+                {
+                    "triples": result.triples,
+                    "graphs": result.per_graph,
+                    "classes": result.per_class,
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return 0
+    print(f"{result.triples} triples in {len(result.per_graph)} named graphs")
+    print("\ntriples per named graph / 各命名图三元组数")
+    for name, count in result.per_graph.items():
+        print(f"  {count:>8}  {name}")
+    print("\ninstances per class / 各类实例数")
+    for name, count in result.per_class.items():
+        print(f"  {count:>8}  {_short('<' + name + '>', graph.prefixes)}")
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    raise PlanGraphError("validate: being implemented / 尚未实现")
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    raise PlanGraphError("ingest: being implemented / 尚未实现")
+
+
+def _export(args: argparse.Namespace) -> int:
+    raise PlanGraphError("export: being implemented / 尚未实现")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""Errors a user can cause: each carries where it happened, so it can be told in one line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class PlanGraphError(Exception):
+    """Base of every error caused by input; the CLI prints it, the API answers with `status`."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    status: int = 400
+    exit_code: int = 2
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        where = ":".join(str(p) for p in (self.file, self.line, self.column) if p is not None)
+        return f"{where}: {self.message}" if where else self.message
+
+
+class InputError(PlanGraphError):
+    """A file or body that cannot be read as what it claims to be (CLI exit 2, HTTP 400)."""
+
+
+class QuerySyntaxError(PlanGraphError):
+    """A query the SPARQL parser rejects (HTTP 400)."""
+
+
+class QueryRefused(PlanGraphError):
+    """A query the endpoint will not run for safety (SERVICE, remote FROM) (HTTP 400)."""
+
+
+class UpdateRefused(PlanGraphError):
+    """SPARQL Update on a read-only endpoint (HTTP 403)."""
+
+    def __post_init__(self) -> None:
+        self.status = 403
+        super().__post_init__()
+
+
+class QueryTimeout(PlanGraphError):
+    """A query stopped at the time limit (HTTP 503)."""
+
+    def __post_init__(self) -> None:
+        self.status = 503
+        super().__post_init__()
+
+
+class NotAcceptable(PlanGraphError):
+    """No representation matches the Accept header (HTTP 406)."""
+
+    def __post_init__(self) -> None:
+        self.status = 406
+        super().__post_init__()
+
+
+class PayloadTooLarge(PlanGraphError):
+    """A request body over the size limit (HTTP 413)."""
+
+    def __post_init__(self) -> None:
+        self.status = 413
+        super().__post_init__()
