@@ -1,0 +1,98 @@
+"""Shared fixtures: real servers on free loopback ports, started as users start them."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+SEEDS = REPO.parent / "shared" / "seeds"
+PLANGRAPH = [sys.executable, "-m", "plangraph.cli"]
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    @property
+    def sparql(self) -> str:
+        return self.url + "/sparql"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(*args: str, log_dir: Path, env: dict[str, str] | None = None) -> Server:
+    """Start `plangraph serve` with extra arguments and wait until it answers."""
+    port = free_port()
+    log = log_dir / f"server-{port}.log"
+    process = subprocess.Popen(
+        [*PLANGRAPH, "serve", "--host", "127.0.0.1", "--port", str(port), *args],
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        cwd=REPO,
+        env={**os.environ, **(env or {})},
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{log.read_text()}")
+        try:
+            requests.get(url + "/sparql", params={"query": "ASK {}"}, timeout=2)
+            return Server(url, process, log)
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"server did not answer within 60 s:\n{log.read_text()}")
+
+
+def stop_server(server: Server) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+
+
+@pytest.fixture(scope="session")
+def server_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Server]]:
+    """Start extra servers (own data, limits, tokens); all are stopped at the end."""
+    started: list[Server] = []
+    log_dir = tmp_path_factory.mktemp("servers")
+
+    def factory(*args: str, env: dict[str, str] | None = None) -> Server:
+        server = start_server(*args, log_dir=log_dir, env=env)
+        started.append(server)
+        return server
+
+    yield factory
+    for server in started:
+        stop_server(server)
+
+
+@pytest.fixture(scope="session")
+def live_server(server_factory: Callable[..., Server]) -> Server:
+    """The server on the shipped ontology and graph, as `make serve` runs it."""
+    return server_factory()
+
+
+@pytest.fixture(scope="session")
+def mini_server(server_factory: Callable[..., Server]) -> Server:
+    """A server on the small fixture graph in tests/data/mini."""
+    return server_factory("--data", str(DATA / "mini"))
