@@ -109,6 +109,7 @@ class PG(DefinedNamespace):
     inLayout: URIRef  # in layout
     inTaskArea: URIRef  # in task area
     inferredInDistrict: URIRef  # inferred in district (pg:InferredProperty)
+    inferredIssuedBy: URIRef  # inferred issuer of an edition (pg:InferredProperty)
     inferredResponsibleInstitution: URIRef  # inferred responsible institution (pg:InferredProperty)
     involvesInstitution: URIRef  # involves institution (super-property of every role)
     issuedBy: URIRef  # issued by
