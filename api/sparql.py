@@ -62,6 +62,7 @@ def run_query(
         named_graphs=params.get("named-graph-uri") or None,
         substitutions=substitutions or {},
         prefixes=app_state.graph.prefixes,
+        base_iri=request.base_url,
     )
     return _respond(app_state.run(job), app_state.config.max_rows)
 

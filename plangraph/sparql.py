@@ -47,6 +47,7 @@ FORMAT_PARAM_ALIASES = {
     "json-ld": "jsonld",
     "rdf": "rdfxml",
     "rdf+xml": "rdfxml",
+    "n3": "turtle",  # SPARQLWrapper's name; Turtle is valid N3
 }
 
 
@@ -244,6 +245,7 @@ class QueryJob:
     named_graphs: list[str] | None = None
     substitutions: dict[str, str] = field(default_factory=dict)  # var -> N-Triples term
     prefixes: dict[str, str] = field(default_factory=dict)
+    base_iri: str | None = None  # relative IRIs in the query resolve against it
 
 
 @dataclass
@@ -312,7 +314,7 @@ def execute(store: ox.Store, job: QueryJob) -> QueryOutcome:
 
 
 def _dataset_options(job: QueryJob) -> dict[str, object]:
-    options: dict[str, object] = {}
+    options: dict[str, object] = {"base_iri": job.base_iri}
     if job.default_graphs is not None:
         options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
     else:
