@@ -54,7 +54,7 @@ def _manifest(path: Path) -> tuple[rdflib.Graph, list[rdflib.term.Node]]:
 def _entries(path: Path) -> list[tuple[str, rdflib.term.Node]]:
     if not path.is_file():
         return []
-    graph, entries = _manifest(path)
+    _, entries = _manifest(path)
     return [(str(e).rsplit("#", 1)[-1], e) for e in entries]
 
 
@@ -199,6 +199,10 @@ def _conforms_to_sd_schema(description: rdflib.Graph, services: set[rdflib.term.
     used |= {o for o in description.objects(None, RDF.type) if str(o).startswith(str(SD))}
     known = {
         SD[t]
-        for t in ["Service", "endpoint", "supportedLanguage", "feature", "defaultEntailmentRegime", "resultFormat", "defaultDataset", "Dataset", "defaultGraph", "namedGraph", "NamedGraph", "name", "graph", "Graph", "UnionDefaultGraph", "SPARQL11Query"]
+        for t in [
+            "Service", "endpoint", "supportedLanguage", "feature", "defaultEntailmentRegime",
+            "resultFormat", "defaultDataset", "Dataset", "defaultGraph", "namedGraph",
+            "NamedGraph", "name", "graph", "Graph", "UnionDefaultGraph", "SPARQL11Query",
+        ]
     }
     assert used <= known, used - known
