@@ -206,8 +206,9 @@ def _serve(args: argparse.Namespace) -> int:
 
     engine = QueryEngine(open_store, workers=config.workers, timeout=config.query_timeout).start()
     app = create_app(AppState(config, graph, engine, named_queries.load_all()))
+    how = f"reopened {graph.path} (sources unchanged)" if graph.reopened else "loaded"
     print(
-        f"plangraph: {len(graph)} triples from {len(graph.files)} files in "
+        f"plangraph: {len(graph)} triples from {len(graph.files)} files, {how} in "
         f"{time.perf_counter() - started:.2f} s; serving http://{config.host}:{config.port}/ "
         f"(SPARQL at /sparql; query limit {config.query_timeout:g} s)",
         file=sys.stderr,

@@ -51,6 +51,7 @@ class GraphStore:
     files: list[LoadedFile] = field(default_factory=list)
     path: Path | None = None
     prefixes: dict[str, str] = field(default_factory=dict)  # as the files declare them
+    reopened: bool = False  # an on-disk store reused because its sources had not changed
 
     def named_graphs(self) -> set[str]:
         return {g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode)}
@@ -157,7 +158,7 @@ def load(paths: Iterable[Path], store_dir: Path | None = None) -> GraphStore:
     if manifest.is_file() and json.loads(manifest.read_text()).get("files") == fingerprint:
         saved = json.loads(manifest.read_text())
         loaded = [LoadedFile(Path(f["path"]), f["graph"], f["quads"]) for f in saved["loaded"]]
-        return GraphStore(ox.Store(str(store_dir)), loaded, store_dir, saved["prefixes"])
+        return GraphStore(ox.Store(str(store_dir)), loaded, store_dir, saved["prefixes"], True)
     if store_dir.exists():
         shutil.rmtree(store_dir)
     store_dir.mkdir(parents=True)
