@@ -173,6 +173,7 @@ def _config(args: argparse.Namespace, **extra: object) -> Config:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    import pyoxigraph as ox
     from waitress import serve
 
     from api import create_app
@@ -197,11 +198,11 @@ def _serve(args: argparse.Namespace) -> int:
     if graph.path is not None:
         store_dir = graph.path
 
-        def open_store():
+        def open_store() -> ox.Store:
             return store.open_read_only(store_dir)
     else:
 
-        def open_store():
+        def open_store() -> ox.Store:
             return graph.store
 
     engine = QueryEngine(open_store, workers=config.workers, timeout=config.query_timeout).start()

@@ -31,6 +31,9 @@ class Server:
         return self.url + "/sparql"
 
 
+ServerFactory = Callable[..., Server]
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

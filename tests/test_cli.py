@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATA, PLANGRAPH, REPO
+from tests.conftest import DATA, PLANGRAPH, REPO, ServerFactory
 
 MINI = str(DATA / "mini")
 
@@ -130,8 +130,8 @@ def test_help_explains_each_subcommand() -> None:
 
 
 def test_persistent_store_reopens_quickly_when_sources_are_unchanged(
-    tmp_path: Path, server_factory
-) -> None:  # noqa: ANN001
+    tmp_path: Path, server_factory: ServerFactory
+) -> None:
     store = tmp_path / "store"
     first = server_factory("--data", MINI, "--store", str(store))
     first.process.terminate()

@@ -16,7 +16,7 @@ import requests
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
-from tests.conftest import DATA, Server
+from tests.conftest import DATA, Server, ServerFactory
 
 EDITION = "https://w3id.org/plangraph/edition/test-mini-2020"
 PG = "https://w3id.org/plangraph/ontology#"
@@ -168,7 +168,7 @@ def test_update_in_the_query_parameter_is_refused(mini_server: Server) -> None:
     assert response.status_code == 403
 
 
-def test_update_with_the_write_token_is_applied(server_factory) -> None:
+def test_update_with_the_write_token_is_applied(server_factory: ServerFactory) -> None:
     server = server_factory("--data", str(DATA / "mini"), "--write-token", "s3cret")
     insert = "INSERT DATA { <urn:x:s> <urn:x:p> 'written' }"
     refused = requests.post(
@@ -233,7 +233,7 @@ SLOW = (
 )
 
 
-def test_slow_query_is_stopped_while_others_answer(server_factory) -> None:
+def test_slow_query_is_stopped_while_others_answer(server_factory: ServerFactory) -> None:
     server = server_factory("--data", str(DATA / "mini"), "--query-timeout", "2", "--workers", "2")
     outcome: dict[str, object] = {}
 
@@ -260,7 +260,7 @@ def test_slow_query_is_stopped_while_others_answer(server_factory) -> None:
     assert wrapper(server, "ASK {}", JSON).queryAndConvert()["boolean"] is True
 
 
-def test_sparqlwrapper_sees_the_timeout_as_503(server_factory) -> None:
+def test_sparqlwrapper_sees_the_timeout_as_503(server_factory: ServerFactory) -> None:
     server = server_factory("--data", str(DATA / "mini"), "--query-timeout", "1")
     with pytest.raises(urllib.error.HTTPError) as caught:
         wrapper(server, SLOW, JSON).queryAndConvert()
@@ -268,7 +268,7 @@ def test_sparqlwrapper_sees_the_timeout_as_503(server_factory) -> None:
     assert "time limit" in caught.value.read().decode()
 
 
-def test_row_cap_is_signalled_in_header_and_json(server_factory) -> None:
+def test_row_cap_is_signalled_in_header_and_json(server_factory: ServerFactory) -> None:
     server = server_factory("--data", str(DATA / "mini"), "--max-rows", "5")
     response = requests.get(
         server.sparql,
@@ -292,7 +292,7 @@ def test_row_cap_is_signalled_in_header_and_json(server_factory) -> None:
     assert "truncated" not in small.json()
 
 
-def test_body_over_the_limit_gets_413(server_factory) -> None:
+def test_body_over_the_limit_gets_413(server_factory: ServerFactory) -> None:
     server = server_factory("--data", str(DATA / "mini"), env={"PLANGRAPH_MAX_BODY_BYTES": "1000"})
     response = requests.post(
         server.sparql,
