@@ -403,3 +403,99 @@ def test_namespace_py_matches_the_ontology(onto: ox.Store) -> None:
 def test_closed_namespace_rejects_a_misspelt_term() -> None:
     with pytest.raises(AttributeError):
         _ = PG.Taks
+
+
+# --- the themes registry (graph/themes.ttl) -------------------------------------------------------
+
+THEMES = REPO / "graph" / "themes.ttl"
+THEME = "https://w3id.org/plangraph/theme/"
+
+
+@pytest.fixture(scope="module")
+def themes() -> ox.Store:
+    store = ox.Store()
+    store.load(path=str(THEMES), format=ox.RdfFormat.TURTLE)
+    return store
+
+
+def model_theme_slugs() -> dict[str, set[str]]:
+    """The slugs MODEL.md lists under "Theme slugs", by scheme."""
+    text = MODEL.read_text(encoding="utf-8")
+    section = text.split("## Theme slugs", 1)[1].split("\n## ", 1)[0]
+    schemes: dict[str, set[str]] = {}
+    for item in re.split(r"\n- ", section)[1:]:
+        head, _, rest = item.partition(":")
+        scheme = re.search(r"theme/([a-z]+)", head)
+        if scheme:
+            schemes[scheme.group(1)] = set(re.findall(r"`([a-z0-9-]+)`", rest))
+    return schemes
+
+
+def test_themes_are_exactly_the_slugs_of_model_md(themes: ox.Store) -> None:
+    expected = model_theme_slugs()
+    assert set(expected) == {"technologies", "fields", "measures"}
+    lines = []
+    for scheme, slugs in expected.items():
+        rows = themes.query(
+            PREFIXES + f"SELECT ?c WHERE {{ ?c skos:inScheme <{THEME}{scheme}> ; "
+            f"skos:topConceptOf <{THEME}{scheme}> . <{THEME}{scheme}> skos:hasTopConcept ?c }}"
+        )
+        found = {r["c"].value.removeprefix(THEME) for r in rows}
+        lines += [f"{scheme}: missing {s}" for s in sorted(slugs - found)]
+        lines += [f"{scheme}: not in MODEL.md {s}" for s in sorted(found - slugs)]
+    assert not lines, "\n".join(lines)
+
+
+def test_every_theme_has_labels_synonyms_and_definitions(themes: ox.Store) -> None:
+    checks = []
+    for lang in ("zh", "en"):
+        for predicate in ("skos:prefLabel", "rdfs:label", "skos:altLabel", "skos:definition"):
+            checks.append(
+                f"""{{ FILTER NOT EXISTS {{ ?term {predicate} ?x FILTER(LANG(?x) = "{lang}") }}
+                BIND("no {predicate} @{lang}" AS ?why) }}"""
+            )
+    checks.append(
+        """{ ?term skos:prefLabel ?a , ?b FILTER(?a != ?b && LANG(?a) = LANG(?b))
+             BIND("two skos:prefLabel in one language" AS ?why) }"""
+    )
+    checks.append(
+        """{ ?term skos:prefLabel ?p . FILTER NOT EXISTS { ?term rdfs:label ?p }
+             BIND("rdfs:label differs from skos:prefLabel" AS ?why) }"""
+    )
+    checks.append("""{ FILTER NOT EXISTS { ?term a pg:Theme } BIND("not a pg:Theme" AS ?why) }""")
+    bad = offenders(themes, "?term a skos:Concept . " + " UNION ".join(checks))
+    assert not bad, "\n".join(bad)
+
+
+def test_theme_synonyms_are_unambiguous(themes: ox.Store) -> None:
+    """The ingestion tool tags by these labels: one label, one concept, within a scheme."""
+    bad = offenders(
+        themes,
+        """{ ?term skos:altLabel ?l ; skos:prefLabel ?l
+             BIND(CONCAT("altLabel = prefLabel: ", ?l) AS ?why) }
+        UNION
+        { ?term skos:inScheme ?s ; skos:prefLabel|skos:altLabel ?l .
+          ?other skos:inScheme ?s ; skos:prefLabel|skos:altLabel ?l .
+          FILTER(?term != ?other)
+          BIND(CONCAT("label ", STR(?l), " also on ", STR(?other)) AS ?why) }""",
+    )
+    assert not bad, "\n".join(bad)
+
+
+@pytest.mark.parametrize("path", GRAPH_FILES, ids=[p.name for p in GRAPH_FILES])
+def test_graph_file_tags_with_themes_of_the_right_scheme(themes: ox.Store, path: Path) -> None:
+    schemes: dict[str, set[str]] = {}
+    for r in themes.query(PREFIXES + "SELECT ?c ?s WHERE { ?c skos:inScheme ?s }"):
+        schemes.setdefault(r["c"].value, set()).add(r["s"].value.removeprefix(THEME))
+    allowed = {
+        str(PG.theme): {"technologies", "fields"},
+        str(PG.measures): {"measures"},
+    }
+    bad = []
+    for triple in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
+        if triple.predicate.value in allowed:
+            theme = triple.object.value
+            found = schemes.get(theme, {"(undefined)"})
+            if not found & allowed[triple.predicate.value]:
+                bad.append(f"{triple.subject} {triple.predicate} <{theme}>: scheme {sorted(found)}")
+    assert not bad, "\n".join(sorted(bad))
