@@ -200,9 +200,79 @@ def _conforms_to_sd_schema(description: rdflib.Graph, services: set[rdflib.term.
     known = {
         SD[t]
         for t in [
-            "Service", "endpoint", "supportedLanguage", "feature", "defaultEntailmentRegime",
-            "resultFormat", "defaultDataset", "Dataset", "defaultGraph", "namedGraph",
-            "NamedGraph", "name", "graph", "Graph", "UnionDefaultGraph", "SPARQL11Query",
+            "Service",
+            "endpoint",
+            "supportedLanguage",
+            "feature",
+            "defaultEntailmentRegime",
+            "resultFormat",
+            "defaultDataset",
+            "Dataset",
+            "defaultGraph",
+            "namedGraph",
+            "NamedGraph",
+            "name",
+            "graph",
+            "Graph",
+            "UnionDefaultGraph",
+            "SPARQL11Query",
         ]
     }
     assert used <= known, used - known
+
+
+GSP = W3C / "sparql11-graph-store-protocol"
+
+
+def _gsp_requests() -> list[tuple[str, str, str]]:
+    """(test, method, path) of every request in the Graph Store Protocol manifests."""
+    found = []
+    for manifest in ("manifest-indirect.ttl", "manifest-direct.ttl"):
+        path = GSP / manifest
+        if not path.is_file():
+            continue
+        graph = rdflib.Graph().parse(path, format="turtle", publicID=path.as_uri())
+        for request in graph.subjects(HT.methodName, None):
+            test = next(graph.subjects(MF.action, None), None)
+            found.append(
+                (
+                    str(test),
+                    str(graph.value(request, HT.methodName)),
+                    str(graph.value(request, HT.absolutePath)),
+                )
+            )
+    return found
+
+
+@pytest.mark.parametrize("method", sorted({m for _, m, _ in _gsp_requests()} - {"GET", "HEAD"}))
+def test_graph_store_writes_are_refused(method: str, mini_server: Server) -> None:
+    for _, request_method, path in _gsp_requests():
+        if request_method != method or not path.startswith("/gsp?"):
+            continue
+        response = requests.request(
+            method,
+            mini_server.url + path,
+            data=b"<a:s> <a:p> <a:o> .",
+            headers={"Content-Type": "text/turtle"},
+            timeout=10,
+        )
+        assert response.status_code in {403, 405}, (method, path, response.status_code)
+
+
+def test_graph_store_get_returns_a_named_graph(mini_server: Server) -> None:
+    edition = "https://w3id.org/plangraph/edition/test-mini-2020"
+    response = requests.get(
+        mini_server.url + "/gsp",
+        params={"graph": edition},
+        headers={"Accept": "application/n-triples"},
+        timeout=10,
+    )
+    assert response.status_code == 200
+    graph = rdflib.Graph().parse(data=response.text, format="nt")
+    assert len(graph) == 19
+    missing = requests.get(mini_server.url + "/gsp", params={"graph": "urn:x:none"}, timeout=10)
+    assert missing.status_code == 404
+    union = requests.get(
+        mini_server.url + "/gsp?default", headers={"Accept": "text/turtle"}, timeout=10
+    )
+    assert len(rdflib.Graph().parse(data=union.text, format="turtle")) == 25
