@@ -51,7 +51,7 @@ def run_query(
     substitutions: dict[str, str] | None = None,
 ) -> Response:
     """Check, negotiate and run one query; shared with the named-query routes."""
-    info = check_query(query, app_state.graph.named_graphs())
+    info = check_query(query, app_state.named_graphs)
     kind = "results" if info.form in {"SELECT", "ASK", ""} else "graph"
     fmt = negotiate(request.headers.get("Accept"), _one(params, "format"), kind)
     job = QueryJob(
@@ -61,7 +61,7 @@ def run_query(
         default_graphs=params.get("default-graph-uri") or None,
         named_graphs=params.get("named-graph-uri") or None,
         substitutions=substitutions or {},
-        prefixes=app_state.graph.prefixes,
+        prefixes=app_state.graph.prefixes if kind == "graph" else {},
         base_iri=request.base_url,
     )
     return _respond(app_state.run(job), app_state.config.max_rows)
@@ -136,6 +136,7 @@ def _update(params: dict[str, list[str]]) -> Response:
         app_state.graph.store.update(updates[0])
     except SyntaxError as err:
         raise InputError(f"SPARQL Update syntax error: {err}") from None
+    app_state.refresh()
     if app_state.engine is not None:
         app_state.engine.restart()
     return Response(status=204)

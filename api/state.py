@@ -27,6 +27,16 @@ class AppState:
         """Counts of the loaded data, computed once (the store is read-only)."""
         return compute(self.graph)
 
+    @cached_property
+    def named_graphs(self) -> set[str]:
+        """The graph names FROM may use; cached, as the store only changes by authorised update."""
+        return self.graph.named_graphs()
+
+    def refresh(self) -> None:
+        """Forget cached facts about the data after an authorised update."""
+        for name in ("stats", "named_graphs"):
+            self.__dict__.pop(name, None)
+
     def run(self, job: QueryJob) -> QueryOutcome:
         """Run an untrusted query: in a worker, under the time limit, when an engine runs."""
         if self.engine is None:
