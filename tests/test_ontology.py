@@ -152,11 +152,17 @@ def test_every_term_is_defined_by_the_ontology(onto: ox.Store) -> None:
 def test_every_property_is_either_object_or_datatype(onto: ox.Store) -> None:
     bad = offenders(
         onto,
-        """?term a ?t . VALUES ?t { owl:ObjectProperty owl:DatatypeProperty rdf:Property }
-        FILTER(STRSTARTS(STR(?term), STR(pg:)))
-        { ?term a owl:ObjectProperty , owl:DatatypeProperty BIND("typed both" AS ?why) }
+        # UNION branches do not see outer bindings, so each branch binds ?term itself.
+        """{ ?term a owl:ObjectProperty , owl:DatatypeProperty BIND("typed both" AS ?why) }
         UNION
-        { FILTER NOT EXISTS { ?term a owl:ObjectProperty }
+        { ?term a ?t . VALUES ?t { rdf:Property pg:InferredProperty }
+          FILTER NOT EXISTS { ?term a owl:ObjectProperty }
+          FILTER NOT EXISTS { ?term a owl:DatatypeProperty }
+          BIND("neither object nor datatype property" AS ?why) }
+        UNION
+        { ?term rdfs:domain|rdfs:range|rdfs:subPropertyOf ?x .
+          FILTER(STRSTARTS(STR(?term), STR(pg:)))
+          FILTER NOT EXISTS { ?term a owl:ObjectProperty }
           FILTER NOT EXISTS { ?term a owl:DatatypeProperty }
           BIND("neither object nor datatype property" AS ?why) }""",
     )
@@ -198,11 +204,12 @@ def test_domains_and_ranges_are_defined_classes(onto: ox.Store) -> None:
 def test_inferred_properties_are_typed_twice_and_refine_a_stated_property(onto: ox.Store) -> None:
     bad = offenders(
         onto,
-        """?term a pg:InferredProperty .
-        { FILTER NOT EXISTS { ?term a owl:ObjectProperty }
+        """{ ?term a pg:InferredProperty .
+          FILTER NOT EXISTS { ?term a owl:ObjectProperty }
           BIND("not an owl:ObjectProperty" AS ?why) }
         UNION
-        { FILTER NOT EXISTS { ?term rdfs:subPropertyOf ?p .
+        { ?term a pg:InferredProperty .
+          FILTER NOT EXISTS { ?term rdfs:subPropertyOf ?p .
                               FILTER NOT EXISTS { ?p a pg:InferredProperty } }
           BIND("not a sub-property of a stated (non-inferred) property" AS ?why) }""",
     )
@@ -463,7 +470,10 @@ def test_every_theme_has_labels_synonyms_and_definitions(themes: ox.Store) -> No
              BIND("rdfs:label differs from skos:prefLabel" AS ?why) }"""
     )
     checks.append("""{ FILTER NOT EXISTS { ?term a pg:Theme } BIND("not a pg:Theme" AS ?why) }""")
-    bad = offenders(themes, "?term a skos:Concept . " + " UNION ".join(checks))
+    # UNION branches do not see outer bindings, so each branch binds ?term itself.
+    bad = offenders(
+        themes, " UNION ".join(c.replace("{", "{ ?term a skos:Concept .", 1) for c in checks)
+    )
     assert not bad, "\n".join(bad)
 
 
