@@ -1,0 +1,1 @@
+"""Draft a plan edition from its text: reading, structure, extraction, Turtle."""
