@@ -300,14 +300,18 @@ def _table(tsv: str, prefixes: dict[str, str]) -> str:
 
 
 def _short(cell: str, prefixes: dict[str, str]) -> str:
+    """A TSV cell (N-Triples syntax) as a person reads it: prefixed names, bare values."""
     if cell.startswith("<") and cell.endswith(">"):
         iri = cell[1:-1]
         for name, base in sorted(prefixes.items(), key=lambda kv: -len(kv[1])):
-            if iri.startswith(base) and base:
+            if base and iri.startswith(base):
                 return f"{name}:{iri[len(base) :]}"
-        return cell
-    if cell.startswith('"') and '"^^<http://www.w3.org/2001/XMLSchema#' in cell:
-        return cell[1 : cell.rindex('"^^')]
+        return iri
+    if cell.startswith('"'):
+        end = cell.rindex('"')
+        value = cell[1:end].replace('\\"', '"').replace("\\n", " ")
+        suffix = cell[end + 1 :]
+        return value + suffix if suffix.startswith("@") else value
     return cell
 
 
