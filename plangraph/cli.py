@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 import time
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -291,12 +292,22 @@ def _table(tsv: str, prefixes: dict[str, str]) -> str:
         return "(no results)"
     header = [h.lstrip("?") for h in lines[0]]
     rows = [[_short(cell, prefixes) for cell in row] for row in lines[1:]]
-    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows, strict=False)]
-    fmt = "  ".join(f"{{:{w}}}" for w in widths)
-    out = [fmt.format(*header), fmt.format(*("-" * w for w in widths))]
-    out += [fmt.format(*row) for row in rows]
+    widths = [max(_width(c) for c in col) for col in zip(header, *rows, strict=False)]
+    out = [_line(header, widths), _line(["-" * w for w in widths], widths)]
+    out += [_line(row, widths) for row in rows]
     out.append(f"({len(rows)} rows)")
     return "\n".join(out)
+
+
+def _line(cells: list[str], widths: list[int]) -> str:
+    return "  ".join(
+        c + " " * (w - _width(c)) for c, w in zip(cells, widths, strict=False)
+    ).rstrip()
+
+
+def _width(text: str) -> int:
+    """Columns a terminal gives the text: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _short(cell: str, prefixes: dict[str, str]) -> str:
