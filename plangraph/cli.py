@@ -363,7 +363,24 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    raise PlanGraphError("export: being implemented / 尚未实现")
+    """The whole dataset in one file; TriG and N-Quads keep the named graphs, others merge."""
+    from plangraph import export, store
+
+    graph = store.load(_config(args).data)
+    if args.output is None:
+        count = export.export(graph, args.format, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+    else:
+        try:
+            with args.output.open("wb") as out:
+                count = export.export(graph, args.format, out)
+        except OSError as err:
+            raise PlanGraphError(
+                f"cannot write: {err.strerror} / 无法写入", file=str(args.output)
+            ) from None
+    unit = "quads" if export.DUMPS[args.format].keeps_graphs else "triples"
+    print(f"plangraph: exported {count} {unit} as {args.format}", file=sys.stderr)
+    return 0
 
 
 if __name__ == "__main__":
