@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import time
 import unicodedata
@@ -216,6 +217,7 @@ def _serve(args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         serve(
             app,
@@ -228,6 +230,11 @@ def _serve(args: argparse.Namespace) -> int:
     finally:
         engine.close()
     return 0
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    """Turn SIGTERM into SystemExit, so that serve's cleanup runs."""
+    raise SystemExit(0)
 
 
 def _query(args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ import logging
 import os
 import queue
 import secrets
+import shutil
 import signal
 import tempfile
 import threading
@@ -116,6 +117,7 @@ class QueryEngine:
             os.waitpid(self._zygote_pid, 0)
         if self._listener is not None:
             self._listener.close()
+        shutil.rmtree(self._tmp, ignore_errors=True)
 
     def _spawn(self) -> None:
         assert self._zygote is not None
