@@ -8,13 +8,13 @@ docs/MODEL.md, with the graph files, and with plangraph/namespace.py.
 from __future__ import annotations
 
 import re
+from inspect import get_annotations
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 import rdflib
 from rdflib import namespace as ns
-from rdflib.namespace import get_annotations
 
 from plangraph.namespace import PG, PGU
 
