@@ -1,1 +1,84 @@
-"""Draft a plan edition from its text: reading, structure, extraction, Turtle."""
+"""Draft a plan edition from its text: reading, structure, extraction, Turtle.
+
+One call does it all, as the CLI and the HTTP API do: `ingest(path_or_text, "bj-jinke-2023")`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from plangraph.config import BASE_IRI
+from plangraph.errors import InputError
+from plangraph.ingest import gazetteer as _gazetteer
+from plangraph.ingest.draft import Draft, write
+from plangraph.ingest.extract import extract
+from plangraph.ingest.reading import Source, read_bytes
+from plangraph.ingest.structure import parse
+
+__all__ = ["Draft", "ingest", "read"]
+
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def read(text_or_path: str | bytes | Path, name: str | None = None) -> Source:
+    """A Path is read from disk, bytes are decoded (any supported encoding), str is the text."""
+    if isinstance(text_or_path, Path):
+        try:
+            data = text_or_path.read_bytes()
+        except OSError as err:
+            raise InputError(
+                f"cannot read: {err.strerror} / 无法读取文件", file=str(text_or_path)
+            ) from None
+        return read_bytes(data, name or str(text_or_path))
+    if isinstance(text_or_path, str):
+        text_or_path = text_or_path.encode("utf-8")
+    return read_bytes(text_or_path, name or "<input>")
+
+
+def ingest(
+    text_or_path: str | bytes | Path,
+    edition_id: str,
+    *,
+    title: str | None = None,
+    issuer: str | None = None,
+    date: str | None = None,
+    gazetteer: _gazetteer.Gazetteer | None = None,
+    name: str | None = None,
+) -> Draft:
+    """Read a plan's text and return a draft edition in the project's ontology.
+
+    `issuer` is an institution slug or IRI the registry knows; `date` the issue date
+    (YYYY-MM-DD). The gazetteer defaults to the shipped ontology and graph. Raises InputError
+    for unreadable input, bad arguments, or a text with no recognisable plan structure."""
+    if not SLUG.fullmatch(edition_id):
+        raise InputError(
+            f"edition id {edition_id!r} is not a slug (lower-case ASCII and hyphens, e.g. "
+            "bj-jinke-2023) / 版本标识须为小写字母、数字和连字符"
+        )
+    if date is not None and not DATE.fullmatch(date):
+        raise InputError(f"date {date!r} is not YYYY-MM-DD / 日期格式应为 YYYY-MM-DD")
+    gaz = gazetteer or _gazetteer.default()
+    issuer_iri = None
+    if issuer:
+        issuer_iri = (
+            issuer
+            if issuer.startswith(("http://", "https://"))
+            else (f"{BASE_IRI}institution/{issuer}")
+        )
+        if issuer_iri not in gaz.institution_types:
+            raise InputError(
+                f"issuer {issuer!r} is not an institution of the registry / "
+                "发布机构不在机构登记表中"
+            )
+    source = read(text_or_path, name)
+    structure = parse(source)
+    if not any(structure.of(k) for k in ("task", "goal", "principle")):
+        raise InputError(
+            "no plan structure found: no numbered tasks, goals or principles (一、 （一） 1. …) / "
+            "未识别出规划结构（没有编号的任务、目标或原则）",
+            file=source.name,
+        )
+    facts = extract(source, structure, gaz, BASE_IRI)
+    return write(source, structure, facts, edition_id, title=title, issuer=issuer_iri, date=date)

@@ -1,0 +1,376 @@
+"""Write a draft edition as Turtle, subjects in the order of the text, each with its evidence.
+
+Hand-written rather than serialised by a library, so that the file reads like the curated
+editions: prefixes once, one block per subject, a comment line naming the source section.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from plangraph import __version__
+from plangraph.config import BASE_IRI
+from plangraph.ingest.extract import Extraction, Layout, Span, Target
+from plangraph.ingest.reading import Source
+from plangraph.ingest.structure import Element, Structure
+from plangraph.namespace import DCTERMS, PG, PGU, PROV, RDFS, XSD
+
+PREFIXES = {
+    "pg": str(PG._NS),
+    "pgu": str(PGU._NS),
+    "prov": str(PROV),
+    "dcterms": str(DCTERMS),
+    "rdfs": str(RDFS),
+    "xsd": str(XSD),
+}
+LABEL_MAX = 40
+
+
+@dataclass
+class Draft:
+    """A draft edition: its Turtle, what it holds, and what the tool could not settle."""
+
+    turtle: str
+    edition: str
+    source: Source
+    counts: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def literal(text: str, lang: str | None = None, datatype: str | None = None) -> str:
+    escaped = (
+        text.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+        .replace("\t", "\\t")
+    )
+    if lang:
+        return f'"{escaped}"@{lang}'
+    if datatype:
+        return f'"{escaped}"^^{term(datatype)}'
+    return f'"{escaped}"'
+
+
+def term(iri: str) -> str:
+    """An IRI as written: prefixed for our vocabulary, relative to the base for our data."""
+    for prefix, ns in PREFIXES.items():
+        local = iri[len(ns) :]
+        if iri.startswith(ns) and local and all(c.isalnum() or c in "-_" for c in local):
+            return f"{prefix}:{local}"
+    if iri.startswith(BASE_IRI):
+        return f"<{iri[len(BASE_IRI) :]}>"
+    return f"<{iri}>"
+
+
+class _Writer:
+    def __init__(self, source: Source, source_iri: str) -> None:
+        self.source = source
+        self.source_iri = source_iri
+        self.blocks: list[str] = []
+
+    def evidence(self, span: Span) -> str:
+        start, end = span
+        quote = self.source.text[start:end]
+        return (
+            "[\n        a pg:SourceSpan ;\n"
+            f"        pg:sourceDocument {term(self.source_iri)} ;\n"
+            f"        pg:quote {literal(quote)} ;\n"
+            f'        pg:start "{start}"^^xsd:nonNegativeInteger ;\n'
+            f'        pg:end "{end}"^^xsd:nonNegativeInteger\n    ]'
+        )
+
+    def block(
+        self,
+        comment: str,
+        subject: str,
+        types: Iterable[str],
+        props: list[tuple[str, list[str]]],
+        spans: Iterable[Span] = (),
+    ) -> None:
+        lines = [f"# {comment}"] if comment else []
+        lines.append(f"{term(subject)} a {' , '.join(term(t) for t in types)}")
+        body = [(p, v) for p, v in props if v]
+        spans = [s for s in spans if s[1] > s[0]]
+        if spans:
+            body.append(("pg:evidence", [self.evidence(s) for s in spans]))
+        for prop, values in body:
+            lines[-1] += " ;"
+            lines.append(f"    {prop} {' , '.join(values)}")
+        lines[-1] += " ."
+        self.blocks.append("\n".join(lines))
+
+
+def label_of(element: Element) -> str | None:
+    if element.heading:
+        return element.heading
+    if element.text is None:
+        return None
+    text = element.text.raw.strip()
+    for stop in "。；;，,":
+        if stop in text[:LABEL_MAX]:
+            return text[: text.index(stop)]
+    return text[:LABEL_MAX] + ("…" if len(text) > LABEL_MAX else "")
+
+
+def write(
+    source: Source,
+    structure: Structure,
+    facts: Extraction,
+    edition_id: str,
+    *,
+    title: str | None,
+    issuer: str | None,
+    date: str | None,
+) -> Draft:
+    base = BASE_IRI
+    edition = f"{base}edition/{edition_id}"
+    source_iri = f"{base}source/{edition_id}-text"
+    w = _Writer(source, source_iri)
+    iris: dict[int, str] = {}
+    for element in structure.elements:
+        if element.kind == "preamble":
+            iris[id(element)] = f"{edition}/preamble"
+        elif element.kind in ("ideology", "layout"):
+            iris[id(element)] = f"{edition}/{element.kind}"
+        else:
+            iris[id(element)] = f"{edition}/{element.kind}/{element.number}"
+    layout_iri = f"{edition}/layout"
+    counts = {kind: len(structure.of(kind)) for kind in ("principle", "goal", "area", "task")}
+    counts["safeguard"] = len(structure.of("safeguard"))
+
+    # -- the edition ------------------------------------------------------------------------
+    spans: list[Span] = []
+    title_text = title
+    if title_text is None and facts.title is not None:
+        title_text, span = facts.title
+        spans.append(span)
+    props: list[tuple[str, list[str]]] = []
+    if title_text:
+        props += [("dcterms:title", [literal(title_text, "zh")])]
+        props += [("rdfs:label", [literal(title_text, "zh")])]
+    issuers = [issuer] if issuer else []
+    if not issuers and facts.issuer is not None:
+        issuers = [facts.issuer.iri]
+        spans.append(facts.issuer.span)
+    props.append(("pg:issuedBy", [term(i) for i in issuers]))
+    issue_date = date
+    if issue_date is None and facts.issue_date is not None:
+        issue_date, span = facts.issue_date
+        spans.append(span)
+    if issue_date:
+        props.append(("pg:issueDate", [literal(issue_date, datatype=str(XSD.date))]))
+    if facts.in_force is not None:
+        props.append(("pg:inForceDate", [literal(facts.in_force[0], datatype=str(XSD.date))]))
+        spans.append(facts.in_force[1])
+    if facts.years is not None:
+        start, end, span = facts.years
+        props.append(("pg:startYear", [literal(str(start), datatype=str(XSD.gYear))]))
+        props.append(("pg:endYear", [literal(str(end), datatype=str(XSD.gYear))]))
+        spans.append(span)
+    if facts.document_number is not None:
+        props.append(("pg:documentNumber", [literal(facts.document_number[0])]))
+        spans.append(facts.document_number[1])
+    documents = list(dict.fromkeys(d[0] for d in facts.basis))
+    props.append(("pg:basedOn", [term(d) for d in documents]))
+    props.append(("pg:completeness", [literal("partial")]))
+    props.append(
+        (
+            "rdfs:comment",
+            [
+                literal(
+                    "机器抽取的草稿：由 plangraph ingest 从原文自动生成，尚未经人工核对；"
+                    "原文未写明的内容（英文标签、所属规划、责任单位等）均未填写，"
+                    "请按 SHACL 警告补全。",
+                    "zh",
+                ),
+                literal(
+                    "Machine-extracted draft: generated by plangraph ingest from the text and "
+                    "not yet reviewed; what the text does not say (English labels, the plan "
+                    "series, responsible units and so on) is left out for a curator to "
+                    "complete, guided by the SHACL warnings.",
+                    "en",
+                ),
+            ],
+        )
+    )
+    activity = (
+        "[\n        a pg:IngestionActivity ;\n"
+        f"        pg:toolVersion {literal(__version__)} ;\n"
+        f"        pg:inputSha256 {literal(source.sha256)} ;\n"
+        f"        prov:used {term(source_iri)}\n    ]"
+    )
+    props.append(("prov:wasGeneratedBy", [activity]))
+    w.block("标题 / the edition (draft)", edition, [str(PG.PlanEdition)], props, spans)
+
+    # -- basis documents ---------------------------------------------------------------------
+    for iri, name, span, new in facts.basis:
+        props = [("rdfs:label", [literal(name, "zh")])] if new else []
+        w.block("序言 — 依据文件 / basis document", iri, [str(PG.BasisDocument)], props, [span])
+
+    # -- elements in the order of the text -----------------------------------------------------
+    targets_of: dict[int, list[Target]] = {}
+    for target in facts.targets:
+        targets_of.setdefault(id(target.goal), []).append(target)
+    institutions: set[str] = set()
+    theme_links = 0
+    for element in structure.elements:
+        subject = iris[id(element)]
+        cls = _class(element.kind)
+        props = [("pg:inEdition", [term(edition)])]
+        if element.area is not None:
+            props.append(("pg:inTaskArea", [term(iris[id(element.area)])]))
+        if element.number is not None and element.kind not in ("ideology", "layout"):
+            props.append(
+                ("pg:number", [literal(str(element.number), datatype=str(XSD.positiveInteger))])
+            )
+        if element.printed:
+            props.append(("pg:printedNumber", [literal(element.printed)]))
+        if element.heading:
+            props.append(("pg:heading", [literal(element.heading, "zh")]))
+        label = label_of(element) if element.kind != "preamble" else "序言"
+        if element.kind == "layout" and facts.layout is not None:
+            label = facts.layout.label
+        if label:
+            props.append(("rdfs:label", [literal(label, "zh")]))
+        if element.text is not None:
+            props.append(("pg:text", [literal(element.text.raw.strip(), "zh")]))
+        themes = facts.themes.get(id(element), [])
+        theme_links += len(themes)
+        props.append(("pg:theme", [term(t) for t in themes]))
+        by_prop: dict[str, list[str]] = {}
+        for prop, iri in facts.links.get(id(element), []):
+            by_prop.setdefault(prop, []).append(term(iri))
+            institutions.add(iri)
+        props += [(term(p), v) for p, v in by_prop.items()]
+        spans = [element.evidence]
+        if element.kind == "layout" and facts.layout is not None:
+            spans.append(facts.layout.span)
+        w.block(element.path, subject, [cls], props, spans)
+        for target in targets_of.get(id(element), []):
+            _target(w, edition, subject, target, element.path)
+        if facts.layout is not None and facts.layout.element is element:
+            if element.kind != "layout":
+                _layout(w, edition, layout_iri, facts.layout, element.path)
+            _zones(w, edition_id, layout_iri, facts.layout, element.path)
+
+    # -- institutions the registry lacks, found by their form ---------------------------------
+    for new in facts.new_institutions.values():
+        props = [("rdfs:label", [literal(new.label, "zh")])]
+        if new.parent:
+            props.append(("pg:subOrganizationOf", [term(new.parent)]))
+        if new.comment:
+            props.append(
+                ("rdfs:comment", [literal(new.comment[0], "zh"), literal(new.comment[1], "en")])
+            )
+        w.block(
+            "新机构（草稿）/ institution not in the registry", new.iri, new.types, props, [new.span]
+        )
+
+    # -- the source document ------------------------------------------------------------------
+    w.block(
+        "来源文件 / the text this draft was read from",
+        source_iri,
+        [str(PG.SourceDocument)],
+        [
+            ("pg:sha256", [literal(source.sha256)]),
+            ("dcterms:language", [literal("zh")]),
+            (
+                "rdfs:comment",
+                [
+                    literal(
+                        f"读取编码：{source.encoding}；pg:start/pg:end 为按该编码解码后"
+                        "文本的码位偏移（从 0 起，不含结束位置，换行符按原样计数）。",
+                        "zh",
+                    ),
+                    literal(
+                        f"Read as {source.encoding}; pg:start/pg:end are 0-based code-point "
+                        "offsets into the text so decoded (end exclusive, line breaks counted "
+                        "as they are).",
+                        "en",
+                    ),
+                ],
+            ),
+        ],
+    )
+
+    counts["target"] = len(facts.targets)
+    counts["institution"] = len(institutions)
+    counts["new_institution"] = len(facts.new_institutions)
+    counts["basis_document"] = len(documents)
+    counts["zone"] = len(facts.layout.zones) if facts.layout else 0
+    counts["theme_link"] = theme_links
+    header = [
+        f"# Draft edition {edition_id}, machine-extracted by plangraph ingest {__version__}.",
+        f"# Source: {source.name} (sha256 {source.sha256}, read as {source.encoding}).",
+        "# Every pg:evidence span satisfies text[start:end] == quote (0-based code points).",
+        f"# Loaded into the named graph <{edition}>. Review before committing to graph/.",
+        "",
+        f"@base <{BASE_IRI}> .",
+        *(f"@prefix {p}: <{ns}> ." for p, ns in PREFIXES.items()),
+    ]
+    turtle = "\n".join(header) + "\n\n" + "\n\n".join(w.blocks) + "\n"
+    return Draft(turtle, edition, source, counts, list(structure.warnings) + facts.warnings)
+
+
+def _class(kind: str) -> str:
+    from plangraph.ingest.structure import PART_CLASSES
+
+    return str(PART_CLASSES[kind])
+
+
+def _decimal(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text
+
+
+def _target(w: _Writer, edition: str, goal: str, target: Target, path: str) -> None:
+    props = [
+        ("pg:inEdition", [term(edition)]),
+        ("pg:ofGoal", [term(goal)]),
+        ("pg:number", [literal(str(target.number), datatype=str(XSD.positiveInteger))]),
+        ("rdfs:label", [literal(target.text, "zh")]),
+        ("pg:text", [literal(target.text, "zh")]),
+        ("pg:value", [literal(_decimal(target.value), datatype=str(XSD.decimal))]),
+        ("pg:unit", [term(target.unit)]),
+        ("pg:comparator", [term(target.comparator)]),
+        ("pg:basis", [term(target.basis)] if target.basis else []),
+        (
+            "pg:deadline",
+            [literal(str(target.deadline), datatype=str(XSD.gYear))] if target.deadline else [],
+        ),
+        ("pg:measures", [term(m) for m in target.measures]),
+    ]
+    w.block(
+        f"{path} — 量化指标 {target.number}",
+        f"{goal}/target/{target.number}",
+        [str(PG.Target)],
+        props,
+        [target.span],
+    )
+
+
+def _layout(w: _Writer, edition: str, iri: str, layout: Layout, path: str) -> None:
+    props = [
+        ("pg:inEdition", [term(edition)]),
+        ("rdfs:label", [literal(layout.label, "zh")]),
+    ]
+    w.block(f"{path} — 空间布局 {layout.label}", iri, [str(PG.SpatialLayout)], props, [layout.span])
+
+
+def _zones(w: _Writer, edition_id: str, layout_iri: str, layout: Layout, path: str) -> None:
+    seen: dict[str, int] = {}
+    for zone in layout.zones:
+        role = zone.role.rsplit("#", 1)[-1].lower()
+        seen[role] = seen.get(role, 0) + 1
+        zone.iri = f"{BASE_IRI}zone/draft-{edition_id}-{role}-{seen[role]}"
+        props = [
+            ("pg:inLayout", [term(layout_iri)]),
+            ("rdfs:label", [literal(zone.label, "zh")]),
+            ("pg:hasPlace", [term(p.iri) for p in zone.places]),
+            ("pg:function", [literal(zone.function, "zh")] if zone.function else []),
+        ]
+        spans = [zone.span] + [p.span for p in zone.places]
+        w.block(f"{path} — {zone.label}", zone.iri, [zone.role], props, spans)

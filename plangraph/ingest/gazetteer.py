@@ -1,0 +1,256 @@
+"""The names the ingester looks for, read from the RDF at run time: never restated in Python.
+
+Institutions, places, themes and basis documents come from the graph's registries and editions;
+comparator, basis and unit cue words, institution-type name endings, zone-role words and the
+responsibility-tag words come from the ontology (skos:altLabel and rdfs:label @zh).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from plangraph import store
+from plangraph.config import default_data
+from plangraph.ingest.reading import fold
+from plangraph.namespace import PG
+
+_PREFIXES = """
+PREFIX pg: <https://w3id.org/plangraph/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+"""
+# Names in zh (or without a language tag) of resources of a class or its subclasses.
+_NAMES = (
+    _PREFIXES
+    + """
+SELECT * WHERE {
+  ?type rdfs:subClassOf* ?class .
+  ?s a ?type .
+  ?s rdfs:label|skos:prefLabel|skos:altLabel ?name .
+  FILTER(isLiteral(?name) && (lang(?name) = "zh" || lang(?name) = ""))
+}"""
+)
+_CUES = (
+    _PREFIXES
+    + """
+SELECT * WHERE {
+  ?s a ?class ; skos:altLabel ?cue .
+  FILTER(lang(?cue) = "zh")
+}"""
+)
+_CLASS_WORDS = (
+    _PREFIXES
+    + """
+SELECT * WHERE {
+  ?class rdfs:subClassOf+ ?root .
+  ?class ?labelled ?word .
+  VALUES ?labelled { rdfs:label skos:altLabel }
+  FILTER(lang(?word) = "zh")
+}"""
+)
+_THEMES = (
+    _PREFIXES
+    + """
+SELECT ?s ?name ?scheme WHERE {
+  ?s a skos:Concept ; skos:inScheme ?scheme .
+  ?s rdfs:label|skos:prefLabel|skos:altLabel ?name .
+}"""
+)
+_ROLE_PROPERTIES = (
+    _PREFIXES
+    + """
+SELECT ?p ?word ?inferred WHERE {
+  ?p rdfs:subPropertyOf+ pg:involvesInstitution .
+  OPTIONAL { ?p rdfs:label|skos:altLabel ?word . FILTER(lang(?word) = "zh") }
+  BIND(EXISTS { ?p a pg:InferredProperty } AS ?inferred)
+}"""
+)
+_DOCUMENTS = (
+    _PREFIXES
+    + """
+SELECT ?s ?name WHERE {
+  ?s a pg:BasisDocument .
+  { ?s rdfs:label|skos:altLabel ?name } UNION { ?s pg:evidence/pg:quote ?name }
+}"""
+)
+QUOTES = "“”‘’\"'「」『』"
+_QUOTE_TABLE = str.maketrans("", "", QUOTES + "《》〈〉<>")
+
+
+def name_key(name: str) -> str:
+    """A name as matched: folded, quotes dropped, outer space trimmed."""
+    return fold(name).translate(_QUOTE_TABLE).strip()
+
+
+@dataclass(frozen=True)
+class Match:
+    start: int  # offsets into the text searched
+    end: int
+    value: str
+
+
+class Matcher:
+    """Longest, non-overlapping matches of many names, quotes in the text skipped over."""
+
+    def __init__(self, names: dict[str, str], *, ignore_case: bool = False) -> None:
+        self.names = {k: v for k, v in names.items() if k}
+        self.ignore_case = ignore_case
+        self._pattern: re.Pattern[str] | None = None
+        if self.names:
+            keys = sorted(self.names, key=len, reverse=True)
+            alternation = "|".join(re.escape(k) for k in keys)
+            if ignore_case:
+                alternation = rf"(?<![A-Za-z0-9])(?:{alternation})(?![A-Za-z0-9])"
+            flags = re.IGNORECASE if ignore_case else 0
+            self._pattern = re.compile(rf"(?=({alternation}))", flags)
+            self._lookup = {k.lower(): v for k, v in self.names.items()} if ignore_case else None
+
+    def find(self, text: str) -> list[Match]:
+        if self._pattern is None:
+            return []
+        keep = [i for i, ch in enumerate(text) if ch not in QUOTES]
+        bare = "".join(text[i] for i in keep) if len(keep) != len(text) else text
+        candidates = []
+        for m in self._pattern.finditer(bare):
+            found = m.group(1)
+            value = self._lookup[found.lower()] if self._lookup is not None else self.names[found]
+            candidates.append((m.start(1), m.start(1) + len(found), value))
+        candidates.sort(key=lambda c: (-(c[1] - c[0]), c[0]))
+        taken = bytearray(len(bare) + 1)
+        chosen = []
+        for start, end, value in candidates:
+            if any(taken[start:end]):
+                continue
+            taken[start:end] = b"\x01" * (end - start)
+            chosen.append(Match(keep[start], keep[end - 1] + 1, value))
+        return sorted(chosen, key=lambda m: m.start)
+
+
+@dataclass
+class Gazetteer:
+    """Everything the ingester matches, keyed by the folded name."""
+
+    institutions: dict[str, str] = field(default_factory=dict)  # name → IRI
+    institution_types: dict[str, set[str]] = field(default_factory=dict)  # IRI → class IRIs
+    type_endings: dict[str, str] = field(default_factory=dict)  # name ending → class IRI
+    jurisdictions: set[str] = field(default_factory=set)  # 上海市, 上海, 西城区, 西城 …
+    places: dict[str, str] = field(default_factory=dict)
+    themes: dict[str, str] = field(default_factory=dict)  # zh names
+    themes_en: dict[str, str] = field(default_factory=dict)
+    measures: dict[str, str] = field(default_factory=dict)
+    documents: dict[str, str] = field(default_factory=dict)  # document_key(name) → IRI
+    comparators: dict[str, str] = field(default_factory=dict)
+    bases: dict[str, str] = field(default_factory=dict)
+    units: dict[str, str] = field(default_factory=dict)
+    zone_roles: dict[str, str] = field(default_factory=dict)  # 核, 一核, 核心 … → class IRI
+    role_words: dict[str, str] = field(default_factory=dict)  # 牵头单位 → property IRI
+    stated_roles: set[str] = field(default_factory=set)  # involvesInstitution, not inferred
+
+    def __post_init__(self) -> None:
+        self._matchers: dict[str, Matcher] = {}
+
+    def matcher(self, kind: str) -> Matcher:
+        if kind not in self._matchers:
+            names = getattr(self, kind)
+            self._matchers[kind] = Matcher(names, ignore_case=kind == "themes_en")
+        return self._matchers[kind]
+
+
+def document_key(name: str) -> str:
+    """Basis documents compared by their Chinese characters and digits only, so that
+    《金融科技（FinTech）发展规划（2019-2021年）》 and 《金融科技发展规划(2019-2021年)》 agree."""
+    return "".join(ch for ch in fold(name) if ch.isdigit() or "\u4e00" <= ch <= "\u9fff")
+
+
+def from_store(graph: store.GraphStore) -> Gazetteer:
+    """Read every gazetteer from a loaded store (the shipped ontology and graph, or any other)."""
+    gaz = Gazetteer()
+
+    def rows(query: str, **bindings: ox.NamedNode) -> Iterable[ox.QuerySolution]:
+        return graph.query(query, substitutions={ox.Variable(k): v for k, v in bindings.items()})
+
+    def node(term: object) -> ox.NamedNode:
+        return ox.NamedNode(str(term))
+
+    for row in rows(_NAMES, **{"class": node(PG.Institution)}):
+        iri, name, cls = row["s"].value, row["name"].value, row["type"].value
+        gaz.institutions.setdefault(name_key(name), iri)
+        gaz.institution_types.setdefault(iri, set()).add(cls)
+    for row in rows(_NAMES, **{"class": node(PG.Place)}):
+        gaz.places.setdefault(name_key(row["name"].value), row["s"].value)
+    for row in rows(_CLASS_WORDS, root=node(PG.Institution)):
+        word = name_key(row["word"].value)
+        # the altLabels are the name endings; a class's own label (企业, 基金) is a category
+        if len(word) >= 2 and row["labelled"].value.endswith("altLabel"):
+            gaz.type_endings.setdefault(word, row["class"].value)
+    for row in rows(_CLASS_WORDS, root=node(PG.Zone)):
+        gaz.zone_roles.setdefault(name_key(row["word"].value), row["class"].value)
+    for kind, cls in (("comparators", PG.Comparator), ("bases", PG.CountingBasis)):
+        target = getattr(gaz, kind)
+        for row in rows(_CUES, **{"class": node(cls)}):
+            target.setdefault(name_key(row["cue"].value), row["s"].value)
+    for row in rows(_CUES, **{"class": node(PG.Unit)}):
+        gaz.units.setdefault(name_key(row["cue"].value), row["s"].value)
+    measures = "https://w3id.org/plangraph/theme/measures"
+    for row in rows(_THEMES):
+        iri, literal, scheme = row["s"].value, row["name"], row["scheme"].value
+        if not isinstance(literal, ox.Literal):
+            continue
+        if scheme == measures:
+            if literal.language in ("zh", None):
+                gaz.measures.setdefault(name_key(literal.value), iri)
+            continue
+        if literal.language == "en" and literal.value.isascii():
+            gaz.themes_en.setdefault(literal.value.strip(), iri)
+        elif literal.language in ("zh", None):
+            # standards and space are in a tagging scheme and the measures scheme: both apply
+            gaz.themes.setdefault(name_key(literal.value), iri)
+    for row in rows(_ROLE_PROPERTIES):
+        prop = row["p"].value
+        inferred = row["inferred"].value == "true"
+        if not inferred:
+            gaz.stated_roles.add(prop)
+            if row["word"] is not None:
+                gaz.role_words.setdefault(name_key(row["word"].value), prop)
+    for row in rows(_DOCUMENTS):
+        key = document_key(row["name"].value)
+        if sum("\u4e00" <= ch <= "\u9fff" for ch in key) >= 4:
+            gaz.documents.setdefault(key, row["s"].value)
+    gaz.jurisdictions = _jurisdictions(gaz)
+    return gaz
+
+
+def _jurisdictions(gaz: Gazetteer) -> set[str]:
+    """Place names that start institution names: what government bodies are named after
+    (上海市 of 上海市人民政府), with and without 市/区."""
+    endings = [w for w, c in gaz.type_endings.items() if c == str(PG.GovernmentBody)]
+    out = set()
+    for name, iri in gaz.institutions.items():
+        if str(PG.GovernmentBody) not in gaz.institution_types.get(iri, set()):
+            continue
+        for ending in sorted(endings, key=len, reverse=True):
+            if name.endswith(ending) and len(name) > len(ending) + 1:
+                stem = name[: -len(ending)]
+                out.add(stem)
+                if stem[-1] in "市区省县" and len(stem) > 2:
+                    out.add(stem[:-1])
+                break
+    return out
+
+
+@lru_cache(maxsize=4)
+def _load(paths: tuple[str, ...], stamp: tuple[float, ...]) -> Gazetteer:
+    return from_store(store.load([Path(p) for p in paths]))
+
+
+def default(paths: list[Path] | None = None) -> Gazetteer:
+    """The gazetteer of the shipped ontology and graph (or given paths), cached while unchanged."""
+    paths = paths or default_data()
+    files = list(store.iter_rdf_files(paths))
+    return _load(tuple(str(p) for p in paths), tuple(f.stat().st_mtime for f in files))
