@@ -7,6 +7,7 @@ input that cannot be read. Errors are one line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import signal
 import sys
@@ -198,16 +199,18 @@ def _serve(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     graph = store.load(config.data, config.store_dir)
     if graph.path is not None:
-        store_dir = graph.path
-
-        def open_store() -> ox.Store:
-            return store.open_read_only(store_dir)
+        open_store = functools.partial(store.open_read_only, graph.path)
     else:
 
         def open_store() -> ox.Store:
-            return graph.store
+            return graph.store  # shared with the forked workers, copy-on-write
 
-    engine = QueryEngine(open_store, workers=config.workers, timeout=config.query_timeout).start()
+    engine = QueryEngine(
+        open_store,
+        workers=config.workers,
+        timeout=config.query_timeout,
+        fresh_zygote=graph.path is not None,
+    ).start()
     app = create_app(AppState(config, graph, engine, named_queries.load_all()))
     how = f"reopened {graph.path} (sources unchanged)" if graph.reopened else "loaded"
     print(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import multiprocessing
 import os
 import queue
 import secrets
@@ -41,8 +42,19 @@ class _Worker:
 class QueryEngine:
     """Runs QueryJobs in worker processes with a time limit per query."""
 
-    def __init__(self, open_store: Callable[[], ox.Store], *, workers: int, timeout: float):
+    def __init__(
+        self,
+        open_store: Callable[[], ox.Store],
+        *,
+        workers: int,
+        timeout: float,
+        fresh_zygote: bool = False,
+    ):
         self._open_store = open_store
+        # An on-disk store runs RocksDB threads in this process; a zygote forked from it could
+        # inherit a held lock, so it starts as a fresh interpreter and each worker opens its
+        # own read-only handle. An in-memory store has no threads and is shared by forking.
+        self._fresh_zygote = fresh_zygote
         self.size = workers
         self.timeout = timeout
         self._idle: queue.Queue[_Worker] = queue.Queue()
@@ -59,10 +71,19 @@ class QueryEngine:
         """Fork the zygote (call before the server starts threads) and the first workers."""
         self._listener = Listener(self._address, family="AF_UNIX", authkey=self._authkey)
         parent_end, zygote_end = _pipe()
-        pid = os.fork()
-        if pid == 0:  # the zygote
-            parent_end.close()
-            _zygote_main(zygote_end, self._address, self._authkey, self._open_store)
+        if self._fresh_zygote:
+            process = multiprocessing.get_context("spawn").Process(
+                target=_zygote_main,
+                args=(zygote_end, self._address, self._authkey, self._open_store),
+                daemon=True,
+            )
+            process.start()
+            pid = process.pid or 0
+        else:
+            pid = os.fork()
+            if pid == 0:  # the zygote
+                parent_end.close()
+                _zygote_main(zygote_end, self._address, self._authkey, self._open_store)
         zygote_end.close()
         self._zygote, self._zygote_pid = parent_end, pid
         threading.Thread(target=self._accept_forever, name="worker-accept", daemon=True).start()
@@ -99,7 +120,12 @@ class QueryEngine:
     def restart(self) -> None:
         """After an authorised update: new workers from a new zygote that sees the new data."""
         self.close()
-        self.__init__(self._open_store, workers=self.size, timeout=self.timeout)  # type: ignore[misc]
+        self.__init__(  # type: ignore[misc]
+            self._open_store,
+            workers=self.size,
+            timeout=self.timeout,
+            fresh_zygote=self._fresh_zygote,
+        )
         self.start()
 
     def close(self) -> None:
@@ -146,9 +172,7 @@ class QueryEngine:
 
 
 def _pipe() -> tuple[Connection, Connection]:
-    from multiprocessing import Pipe
-
-    return Pipe()
+    return multiprocessing.Pipe()
 
 
 def _timeout_message(limit: float, *, busy: bool) -> str:
