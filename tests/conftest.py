@@ -59,7 +59,7 @@ def start_server(*args: str, log_dir: Path, env: dict[str, str] | None = None) -
         try:
             requests.get(url + "/sparql", params={"query": "ASK {}"}, timeout=2)
             return Server(url, process, log)
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.ReadTimeout):
             time.sleep(0.1)
     process.kill()
     raise RuntimeError(f"server did not answer within 60 s:\n{log.read_text()}")
