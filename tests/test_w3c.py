@@ -68,12 +68,12 @@ def protocol_server(server_factory: Callable[..., Server], tmp_path_factory) -> 
         name = rdflib.URIRef(str(graph.value(data, RDFS.label)))
         dataset.graph(name).parse(source, format="nt")
     path = tmp_path_factory.mktemp("w3c") / "protocol-data.nq"
-    dataset.serialize(path, format="nquads")
+    path.write_text(dataset.serialize(format="nquads"), encoding="utf-8")
     return server_factory("--data", str(path))
 
 
 @pytest.mark.parametrize(
-    ("name", "entry"), _entries(PROTOCOL), ids=lambda v: v if isinstance(v, str) else ""
+    ("name", "entry"), _entries(PROTOCOL), ids=[name for name, _ in _entries(PROTOCOL)]
 )
 def test_protocol(name: str, entry: rdflib.term.Node, protocol_server: Server) -> None:
     graph, _ = _manifest(PROTOCOL)
@@ -157,7 +157,9 @@ def _check_body(
 
 
 @pytest.mark.parametrize(
-    ("name", "entry"), _entries(SERVICE_DESCRIPTION), ids=lambda v: v if isinstance(v, str) else ""
+    ("name", "entry"),
+    _entries(SERVICE_DESCRIPTION),
+    ids=[name for name, _ in _entries(SERVICE_DESCRIPTION)],
 )
 def test_service_description(name: str, entry: rdflib.term.Node, mini_server: Server) -> None:
     response = requests.get(mini_server.sparql, headers={"Accept": "text/turtle"}, timeout=10)
