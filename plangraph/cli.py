@@ -369,7 +369,32 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    raise PlanGraphError("ingest: being implemented / 尚未实现")
+    import os
+    import tempfile
+
+    from plangraph.ingest import ingest
+
+    draft = ingest(args.file, args.edition_id, title=args.title, issuer=args.issuer, date=args.date)
+    for warning in draft.warnings:
+        print(f"plangraph: warning: {warning}", file=sys.stderr)
+    if args.output is None:
+        sys.stdout.write(draft.turtle)
+    else:
+        # Written beside the target and renamed: a failed run never leaves half a draft.
+        target = args.output
+        handle, temp = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or None
+        )
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(draft.turtle)
+            os.replace(temp, target)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+    counts = ", ".join(f"{v} {k}" for k, v in draft.counts.items() if v)
+    print(f"plangraph: drafted {draft.edition}: {counts}", file=sys.stderr)
+    return 0
 
 
 def _export(args: argparse.Namespace) -> int:

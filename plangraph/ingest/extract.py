@@ -296,6 +296,14 @@ def _tagged_institution(
     if key in gaz.institutions:
         return gaz.institutions[key]
     raw = full.raw[at[0] : at[1]].strip()
+    known = gaz.matcher("institutions").find(key)
+    if (
+        known
+        and known[0].start == 0
+        and str(PG.CentralBank) in gaz.institution_types.get(known[0].value, set())
+    ):  # 中国人民银行上海分行: a unit of the central bank
+        unit = [str(PG.CentralBankUnit)]
+        return _new(key, raw, full.span(*at), unit, base, out, parent=known[0].value)
     cls = _type_of(key, gaz)
     comment = None
     if cls is None:
@@ -526,8 +534,10 @@ def _layout(structure: Structure, gaz: Gazetteer, out: Extraction) -> None:
         ]
         layout = Layout(label, text.span(m.start(), m.start() + len(label)), element)
         layout.zones = _zones(text, m.end(), parts, gaz)
-        out.layout = layout
-        return
+        if out.layout is None or (layout.zones and not out.layout.zones):
+            out.layout = layout  # the first mention, unless a later one lists the places
+        if layout.zones:
+            return
 
 
 def _zones(

@@ -179,6 +179,8 @@ def _continues(prev: Para, para: Para) -> bool:
     """A page break splits a sentence: the previous body line stops short of any punctuation."""
     if prev.md_level or para.md_level or len(prev.norm) < 20 or prev.norm[-1] in TERMINAL:
         return False
+    if not any(mark in prev.norm for mark in "。,、;"):
+        return False  # a title or a heading: body text has clause punctuation
     if _number(para) is not None or DASH.match(para.norm) or para.bold_end is not None:
         return False
     number = _number(prev)
