@@ -365,7 +365,14 @@ def _stats(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    raise PlanGraphError("validate: being implemented / 尚未实现")
+    from plangraph.validate import validate_files
+    from plangraph.validate_report import render
+
+    config = _config(args)
+    report = validate_files(args.files or None, data=config.data, max_bytes=config.max_body_bytes)
+    sys.stdout.buffer.write(render(report, args.format, args.lang, args.strict).encode("utf-8"))
+    sys.stdout.flush()
+    return 0 if report.passes(args.strict) else 1
 
 
 def _ingest(args: argparse.Namespace) -> int:

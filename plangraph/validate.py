@@ -61,10 +61,10 @@ class Result:
     edition: str  # the edition (or registry graph) the focus node belongs to
 
     def message(self, lang: str) -> str:
-        return _pick(self.messages, lang)
+        return pick_language(self.messages, lang)
 
     def label(self, lang: str) -> str:
-        return _pick(self.focus_label, lang)
+        return pick_language(self.focus_label, lang)
 
     def key(self) -> tuple[str, str, str | None, str]:
         """What identifies a result across runs (blank-node ids do not survive a reload)."""
@@ -346,8 +346,8 @@ class _Lookup:
             for q in self.store.quads_for_pattern(None, _EVIDENCE, node, None):
                 owner = self.labels(q.subject)
                 return {
-                    "zh": f"来源片段：{_pick(owner, 'zh')}",
-                    "en": f"evidence for {_pick(owner, 'en')}",
+                    "zh": f"来源片段：{pick_language(owner, 'zh')}",
+                    "en": f"evidence for {pick_language(owner, 'en')}",
                 }
         return found
 
@@ -512,7 +512,7 @@ def _ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     return ox.Literal(str(term))
 
 
-def _pick(texts: dict[str, str], lang: str) -> str:
+def pick_language(texts: dict[str, str], lang: str) -> str:
     """The text in `lang`, else in the other of zh/en, else any."""
     for key in (lang, "en" if lang == "zh" else "zh", ""):
         if texts.get(key):
