@@ -130,7 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="slug of the new edition, e.g. bj-jinke-2023",
     )
     ingest.add_argument("--title", help="official title, when the text does not start with it")
-    ingest.add_argument("--issuer", help="issuing institution: a registry slug or IRI")
+    ingest.add_argument(
+        "--issuer", help="issuing institution(s): registry slugs or IRIs, comma-separated"
+    )
     ingest.add_argument("--date", help="issue date, YYYY-MM-DD")
     ingest.add_argument("-o", "--output", type=Path, help="write the draft here (default: stdout)")
     ingest.set_defaults(func=_ingest)

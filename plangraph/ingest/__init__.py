@@ -42,14 +42,15 @@ def ingest(
     edition_id: str,
     *,
     title: str | None = None,
-    issuer: str | None = None,
+    issuer: str | list[str] | None = None,
     date: str | None = None,
     gazetteer: _gazetteer.Gazetteer | None = None,
     name: str | None = None,
 ) -> Draft:
     """Read a plan's text and return a draft edition in the project's ontology.
 
-    `issuer` is an institution slug or IRI the registry knows; `date` the issue date
+    `issuer` is an institution slug or IRI the registry knows (several: a list or commas);
+    `date` the issue date
     (YYYY-MM-DD). The gazetteer defaults to the shipped ontology and graph. Raises InputError
     for unreadable input, bad arguments, or a text with no recognisable plan structure."""
     if not SLUG.fullmatch(edition_id):
@@ -60,18 +61,20 @@ def ingest(
     if date is not None and not DATE.fullmatch(date):
         raise InputError(f"date {date!r} is not YYYY-MM-DD / 日期格式应为 YYYY-MM-DD")
     gaz = gazetteer or _gazetteer.default()
-    issuer_iri = None
-    if issuer:
-        issuer_iri = (
-            issuer
-            if issuer.startswith(("http://", "https://"))
-            else (f"{BASE_IRI}institution/{issuer}")
-        )
-        if issuer_iri not in gaz.institution_types:
-            raise InputError(
-                f"issuer {issuer!r} is not an institution of the registry / "
-                "发布机构不在机构登记表中"
+    issuers = []
+    for one in [issuer] if isinstance(issuer, str) else list(issuer or []):
+        for slug in filter(None, (s.strip() for s in one.split(","))):
+            iri = (
+                slug
+                if slug.startswith(("http://", "https://"))
+                else (f"{BASE_IRI}institution/{slug}")
             )
+            if iri not in gaz.institution_types:
+                raise InputError(
+                    f"issuer {slug!r} is not an institution of the registry / "
+                    "发布机构不在机构登记表中"
+                )
+            issuers.append(iri)
     source = read(text_or_path, name)
     structure = parse(source)
     if not any(structure.of(k) for k in ("task", "goal", "principle")):
@@ -81,4 +84,4 @@ def ingest(
             file=source.name,
         )
     facts = extract(source, structure, gaz, BASE_IRI)
-    return write(source, structure, facts, edition_id, title=title, issuer=issuer_iri, date=date)
+    return write(source, structure, facts, edition_id, title=title, issuer=issuers, date=date)

@@ -122,7 +122,7 @@ def write(
     edition_id: str,
     *,
     title: str | None,
-    issuer: str | None,
+    issuer: list[str] | None,
     date: str | None,
 ) -> Draft:
     base = BASE_IRI
@@ -151,7 +151,7 @@ def write(
     if title_text:
         props += [("dcterms:title", [literal(title_text, "zh")])]
         props += [("rdfs:label", [literal(title_text, "zh")])]
-    issuers = [issuer] if issuer else []
+    issuers = list(issuer or [])
     if not issuers and facts.issuer is not None:
         issuers = [facts.issuer.iri]
         spans.append(facts.issuer.span)
@@ -165,11 +165,32 @@ def write(
     if facts.in_force is not None:
         props.append(("pg:inForceDate", [literal(facts.in_force[0], datatype=str(XSD.date))]))
         spans.append(facts.in_force[1])
+    comments = []
     if facts.years is not None:
         start, end, span = facts.years
         props.append(("pg:startYear", [literal(str(start), datatype=str(XSD.gYear))]))
         props.append(("pg:endYear", [literal(str(end), datatype=str(XSD.gYear))]))
         spans.append(span)
+    elif facts.duration is not None and (issue_date or facts.in_force):
+        years, span = facts.duration
+        start = int((issue_date or facts.in_force[0])[:4])  # type: ignore[index]
+        props.append(("pg:startYear", [literal(str(start), datatype=str(XSD.gYear))]))
+        props.append(("pg:endYear", [literal(str(start + years - 1), datatype=str(XSD.gYear))]))
+        spans.append(span)
+        quote = source.text[span[0] : span[1]]
+        comments = [
+            literal(
+                f"规划期为推断：原文只说“{quote}”，未写起止年份；起始年取印发（或施行）日期所在的"
+                f"{start}年，结束年按{years}年计为{start + years - 1}年。",
+                "zh",
+            ),
+            literal(
+                f"Plan period inferred: the text says only “{quote}” and names no years; the "
+                f"start year is that of the issue (or in-force) date, {start}, and the end year "
+                f"counts {years} years from it, {start + years - 1}.",
+                "en",
+            ),
+        ]
     if facts.document_number is not None:
         props.append(("pg:documentNumber", [literal(facts.document_number[0])]))
         spans.append(facts.document_number[1])
@@ -180,6 +201,7 @@ def write(
         (
             "rdfs:comment",
             [
+                *comments,
                 literal(
                     "机器抽取的草稿：由 plangraph ingest 从原文自动生成，尚未经人工核对；"
                     "原文未写明的内容（英文标签、所属规划、责任单位等）均未填写，"
@@ -207,7 +229,9 @@ def write(
 
     # -- basis documents ---------------------------------------------------------------------
     for iri, name, span, new in facts.basis:
-        props = [("rdfs:label", [literal(name, "zh")])] if new else []
+        # a known document keeps the registry's labels, restated so the draft validates alone
+        labels = [(name, "zh")] if new else facts.document_labels.get(iri, [])
+        props = [("rdfs:label", [literal(v, lang) for v, lang in labels])]
         w.block("序言 — 依据文件 / basis document", iri, [str(PG.BasisDocument)], props, [span])
 
     # -- elements in the order of the text -----------------------------------------------------

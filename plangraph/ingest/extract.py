@@ -13,7 +13,14 @@ from decimal import Decimal
 
 from plangraph.ingest.gazetteer import Gazetteer, Match, document_key, name_key
 from plangraph.ingest.reading import Source
-from plangraph.ingest.structure import DATE_LINE, DOC_NUMBER, Element, Stretch, Structure
+from plangraph.ingest.structure import (
+    DATE_LINE,
+    DOC_NUMBER,
+    Element,
+    Stretch,
+    Structure,
+    cn_number,
+)
 from plangraph.namespace import PG
 
 Span = tuple[int, int]
@@ -27,6 +34,7 @@ BASIS_VERBS = re.compile(
     r"(?:贯彻落实|贯彻|落实|根据|按照|依据)[ \t]*((?:《[^》\n]{2,80}》[、和及与,]?)+)"
 )
 TITLE_YEARS = re.compile(r"(\d{4})[ \t]*年?[ \t]*[-—–~至到][ \t]*(\d{4})[ \t]*年")
+DURATION = re.compile(r"用[ \t]*([\d一二两三四五六七八九十]+)[ \t]*年(?:左右)?(?:的)?时间")
 IN_FORCE = re.compile(r"自(\d{4})年(\d{1,2})月(\d{1,2})日起(?:施行|实施)")
 TAG_VALUE_END = re.compile(r"[;。)\]\n]")
 TAG_SPLIT = re.compile(r"[、,/和及与]|[ \t]+")
@@ -105,6 +113,8 @@ class Extraction:
     in_force: tuple[str, Span] | None = None
     issuer: Mention | None = None
     years: tuple[int, int, Span] | None = None
+    duration: tuple[int, Span] | None = None  # 力争用5年时间: the plan's length, no years given
+    document_labels: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)
     basis: list[tuple[str, str, Span, bool]] = field(default_factory=list)  # iri, title, span, new
     themes: dict[int, list[str]] = field(default_factory=dict)  # id(element) → themes
     links: dict[int, list[tuple[str, str]]] = field(default_factory=dict)  # (property, IRI)
@@ -120,7 +130,7 @@ def draft_slug(kind: str, name: str) -> str:
 
 
 def extract(source: Source, structure: Structure, gaz: Gazetteer, base: str) -> Extraction:
-    out = Extraction()
+    out = Extraction(document_labels=gaz.document_labels)
     _head(source, structure, gaz, out)
     for element in structure.of("preamble")[:1]:
         _basis(element, gaz, base, out)
@@ -161,6 +171,12 @@ def _head(source: Source, structure: Structure, gaz: Gazetteer, out: Extraction)
         iri = gaz.institutions.get(name_key(para.norm))
         if iri is not None:
             out.issuer = Mention(iri, stretch.whole, para.raw)
+    for para in structure.paras:
+        found = DURATION.search(para.norm)
+        years = cn_number(found.group(1)) if found else None
+        if found and years:
+            out.duration = (years, Stretch([(para, 0, len(para.raw))]).span(*found.span()))
+            break
     for index in structure.tail:
         para = structure.paras[index]
         found = IN_FORCE.search(para.norm)

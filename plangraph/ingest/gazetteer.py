@@ -74,9 +74,10 @@ SELECT ?p ?word ?inferred WHERE {
 _DOCUMENTS = (
     _PREFIXES
     + """
-SELECT ?s ?name WHERE {
+SELECT ?s ?name ?label WHERE {
   ?s a pg:BasisDocument .
   { ?s rdfs:label|skos:altLabel ?name } UNION { ?s pg:evidence/pg:quote ?name }
+  OPTIONAL { ?s rdfs:label ?label }
 }"""
 )
 QUOTES = "“”‘’\"'「」『』"
@@ -145,6 +146,7 @@ class Gazetteer:
     themes_en: dict[str, str] = field(default_factory=dict)
     measures: dict[str, str] = field(default_factory=dict)
     documents: dict[str, str] = field(default_factory=dict)  # document_key(name) → IRI
+    document_labels: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)
     comparators: dict[str, str] = field(default_factory=dict)
     bases: dict[str, str] = field(default_factory=dict)
     units: dict[str, str] = field(default_factory=dict)
@@ -219,6 +221,11 @@ def from_store(graph: store.GraphStore) -> Gazetteer:
             if row["word"] is not None:
                 gaz.role_words.setdefault(name_key(row["word"].value), prop)
     for row in rows(_DOCUMENTS):
+        if row["label"] is not None:
+            labels = gaz.document_labels.setdefault(row["s"].value, [])
+            label = (row["label"].value, row["label"].language)
+            if label not in labels:
+                labels.append(label)
         key = document_key(row["name"].value)
         if sum("\u4e00" <= ch <= "\u9fff" for ch in key) >= 4:
             gaz.documents.setdefault(key, row["s"].value)
