@@ -15,8 +15,9 @@ unless asked for.
 from __future__ import annotations
 
 import re
+import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -36,6 +37,10 @@ from plangraph.store import FORMATS, graph_name_for, iter_rdf_files, parse_bytes
 SHAPES_DIR = REPO_ROOT / "shapes"
 SEVERITIES = ("Violation", "Warning", "Info")
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+
+# pySHACL patches rdflib globally while it loads a shapes graph; one validation at a time per
+# process (the server's threads queue here; the benchmark runs processes in parallel).
+_PYSHACL = threading.Lock()
 
 _TYPE = ox.NamedNode(str(RDF.type))
 _LABEL = ox.NamedNode(str(RDFS.label))
@@ -250,13 +255,16 @@ def _run(
     for part in (*context, *subject):
         store.extend(part.quads)
     shapes = load_shapes(shapes_dir)
-    _, report_graph, _ = pyshacl.validate(
-        _StoreGraph(store),
-        shacl_graph=shapes,
-        inference=inference or "none",
-        advanced=True,  # sh:SPARQLTarget (SHACL-AF) for the unknown-term check
-        inplace=True,  # the store is ours and throw-away: no copy
-    )
+    with _PYSHACL:
+        _, report_graph, _ = pyshacl.validate(
+            _StoreGraph(store),
+            shacl_graph=shapes,
+            inference=inference or "none",
+            advanced=True,  # sh:SPARQLTarget (SHACL-AF): targets chosen by one query
+            inplace=True,  # the store is ours and thrown away: no copy
+        )
+    if not isinstance(report_graph, Graph):  # pySHACL's ValidationFailure: a broken shape
+        raise RuntimeError(f"pySHACL could not run the shapes: {report_graph}")
     scope = set().union(*(p.graphs for p in subject))
     lookup = _Lookup(store, scope)
     kept: list[tuple[Node, Result]] = []
@@ -268,9 +276,9 @@ def _run(
     results = [r for _, r in kept]
     return Report(
         results=results,
-        graph=_report_graph(report_graph, [n for n, _ in kept]),
-        validated=[p.source for p in subject],
-        context=[p.source for p in context],
+        graph=_report_graph(report_graph, kept),
+        validated=[_display(p.source) for p in subject],
+        context=[_display(p.source) for p in context],
         groups={r.edition: lookup.labels(_ox(URIRef(r.edition))) for r in results},
         seconds=time.perf_counter() - started,
         triples=len(store),
@@ -286,6 +294,19 @@ class _StoreGraph(OxigraphDataGraph):
 
     def __bool__(self) -> bool:
         return True
+
+
+def _display(source: str) -> str:
+    """A file name relative to the working directory or the repository, as a curator reads it."""
+    path = Path(source)
+    if not path.is_absolute() and not path.exists():
+        return source  # "request body"
+    for base in (Path.cwd(), REPO_ROOT):
+        try:
+            return str(path.resolve().relative_to(base))
+        except ValueError:
+            continue
+    return source
 
 
 def _order(result: Result) -> tuple[object, ...]:
@@ -417,18 +438,21 @@ def _shorten(text: str) -> str:
     return re.sub(r"https?://[^\s()（）,，;；：。<>\"]+", short, text)
 
 
-def _report_graph(report: Graph, keep: Iterable[Node]) -> Graph:
-    """The standard sh:ValidationReport holding only the kept results (and what they point to)."""
+def _report_graph(report: Graph, keep: Sequence[tuple[Node, Result]]) -> Graph:
+    """The standard sh:ValidationReport holding only the kept results (and what they point to),
+    each message tagged with its language again."""
     out = Graph()
     for prefix, namespace in {**PREFIXES, "pgsh": "https://w3id.org/plangraph/shapes#"}.items():
         out.bind(prefix, namespace)
-    keep = list(keep)
     root = BNode()
     out.add((root, RDF.type, SH.ValidationReport))
     out.add((root, SH.conforms, Literal(not keep)))
-    for node in keep:
+    for node, result in keep:
         out.add((root, SH.result, node))
         _copy_closure(report, node, out, set())
+        out.remove((node, SH.resultMessage, None))
+        for lang, message in result.messages.items():
+            out.add((node, SH.resultMessage, Literal(message, lang=lang or None)))
     return out
 
 

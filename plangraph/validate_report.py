@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from itertools import groupby
-from pathlib import Path
 
 from plangraph.validate import SEVERITIES, Report, Result, pick_language
 
@@ -59,9 +58,9 @@ def render(report: Report, fmt: str, lang: str = "zh", strict: bool = False) -> 
 
 def render_text(report: Report, lang: str = "zh", strict: bool = False) -> str:
     words = HEADINGS[lang]
-    lines = [f"{words['validated']}: {', '.join(map(_relative, report.validated))}"]
+    lines = [f"{words['validated']}: {', '.join(report.validated)}"]
     if report.context:
-        lines.append(f"{words['context']}: {', '.join(map(_relative, report.context))}")
+        lines.append(f"{words['context']}: {', '.join(report.context)}")
     lines.append("")
     if not report.results:
         lines.append(words["none"])
@@ -110,14 +109,6 @@ def _finding(results: list[Result], shape: str, lang: str) -> list[str]:
         if not shared_message:
             lines.append(f"        {r.message(lang)}")
     return lines
-
-
-def _relative(source: str) -> str:
-    """A file name as the curator typed it, relative to the working directory when inside it."""
-    try:
-        return str(Path(source).resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return source
 
 
 def _group_label(report: Report, edition: str, lang: str) -> str:
