@@ -54,25 +54,33 @@ def read_bytes(data: bytes, name: str = "<input>") -> Source:
         raise _binary(name)
     try:
         return _checked(Source(data.decode("utf-8"), digest, "UTF-8", "utf-8", name))
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as err:
+        utf8_error = err
     # GB18030 is a superset of GBK and GB2312, the encodings government files commonly use.
-    return _checked(Source(_decode(data, "gb18030", name), digest, "GB18030", "gb18030", name))
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise _undecodable(data, utf8_error.start, name) from None  # where UTF-8 went wrong
+    return _checked(Source(text, digest, "GB18030", "gb18030", name))
 
 
 def _decode(data: bytes, codec: str, name: str) -> str:
     try:
         return data.decode(codec)
     except UnicodeDecodeError as err:
-        line = data[: err.start].count(b"\n") + 1
-        column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
-        raise InputError(
-            "not text in UTF-8, UTF-16 or GBK/GB18030 (binary file?) / "
-            "不是 UTF-8、UTF-16 或 GBK/GB18030 编码的文本（二进制文件？）",
-            file=name,
-            line=line,
-            column=column,
-        ) from None
+        raise _undecodable(data, err.start, name) from None
+
+
+def _undecodable(data: bytes, at: int, name: str) -> InputError:
+    line = data[:at].count(b"\n") + 1
+    column = at - (data.rfind(b"\n", 0, at) + 1) + 1
+    return InputError(
+        "not text in UTF-8, UTF-16 or GBK/GB18030 (binary file?) / "
+        "不是 UTF-8、UTF-16 或 GBK/GB18030 编码的文本（二进制文件？）",
+        file=name,
+        line=line,
+        column=column,
+    )
 
 
 def _checked(source: Source) -> Source:

@@ -1,0 +1,435 @@
+"""Ingestion: the two official texts against their curated editions, and small texts written
+to show each numbering style, encoding and failure (tests/data/ingest/)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from plangraph.config import BASE_IRI, REPO_ROOT
+from plangraph.errors import InputError
+from plangraph.ingest import Draft, compare, gazetteer, ingest
+from plangraph.ingest.reading import read_bytes
+
+DATA = Path(__file__).parent / "data" / "ingest"
+SEEDS = REPO_ROOT.parent / "shared" / "seeds"
+BEIJING = SEEDS / "001_a21e650ffcb10655.txt"
+SHANGHAI = SEEDS / "004_7fb046b7cde93cc0.txt"
+PG = "https://w3id.org/plangraph/ontology#"
+PGU = "https://w3id.org/plangraph/unit/"
+INST = BASE_IRI + "institution/"
+
+# edition id, text, issuers the text does not name, and the counts the issue asks for
+EDITIONS = {
+    "bj-jinke-2020": (BEIJING, "xicheng-government,haidian-government", (7, 30, 5, 5)),
+    "sh-fintech-2020": (SHANGHAI, None, (5, 25, 4, 6)),
+}
+
+
+@pytest.fixture(scope="module")
+def gaz() -> gazetteer.Gazetteer:
+    return gazetteer.default()
+
+
+@pytest.fixture(scope="module")
+def drafts(gaz: gazetteer.Gazetteer) -> dict[str, Draft]:
+    return {
+        edition: ingest(path, edition, issuer=issuer, gazetteer=gaz)
+        for edition, (path, issuer, _) in EDITIONS.items()
+    }
+
+
+@pytest.fixture
+def draft_of(gaz: gazetteer.Gazetteer) -> Callable[..., Draft]:
+    def run(name: str, **kwargs: object) -> Draft:
+        return ingest(DATA / name, "test-draft", gazetteer=gaz, **kwargs)  # type: ignore[arg-type]
+
+    return run
+
+
+def store_of(draft: Draft) -> ox.Store:
+    store = ox.Store()
+    store.load(draft.turtle.encode(), format=ox.RdfFormat.TURTLE, base_iri=BASE_IRI)
+    return store
+
+
+def select(draft: Draft, query: str) -> list[tuple[str, ...]]:
+    prefixes = f"PREFIX pg: <{PG}>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+    return [
+        tuple(term.value if term is not None else "" for term in row)
+        for row in store_of(draft).query(prefixes + query)
+    ]
+
+
+def headings(draft: Draft, cls: str) -> list[tuple[int, str, str]]:
+    rows = select(
+        draft,
+        f"SELECT ?n ?h ?p WHERE {{ ?x a pg:{cls} ; pg:number ?n . "
+        "OPTIONAL { ?x pg:heading ?h } OPTIONAL { ?x pg:printedNumber ?p } }",
+    )
+    return sorted((int(n), h, p) for n, h, p in rows)
+
+
+# -- the official texts ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_official_text_gives_its_areas_tasks_principles_and_goals(
+    drafts: dict[str, Draft], edition: str
+) -> None:
+    areas, tasks, principles, goals = EDITIONS[edition][2]
+    counts = drafts[edition].counts
+    assert (counts["area"], counts["task"], counts["principle"], counts["goal"]) == (
+        areas,
+        tasks,
+        principles,
+        goals,
+    )
+    numbers = [n for n, _, _ in headings(drafts[edition], "Task")]
+    assert numbers == list(range(1, tasks + 1))
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_draft_meets_the_goal_against_the_curated_edition(
+    drafts: dict[str, Draft], gaz: gazetteer.Gazetteer, edition: str
+) -> None:
+    scores = compare.compare(
+        drafts[edition].turtle,
+        REPO_ROOT / "graph" / f"{edition}.ttl",
+        gaz,
+        f"{BASE_IRI}edition/{edition}",
+    )
+    print(f"\n{edition}")
+    for score in scores.values():
+        print(f"  {score}")
+    assert compare.below_goal(scores) == []
+
+
+def test_comparison_sees_a_missing_task(drafts: dict[str, Draft], gaz: gazetteer.Gazetteer) -> None:
+    draft = drafts["sh-fintech-2020"].turtle.replace('pg:heading "培育金融科技标准"@zh', "")
+    scores = compare.compare(
+        draft,
+        REPO_ROOT / "graph" / "sh-fintech-2020.ttl",
+        gaz,
+        f"{BASE_IRI}edition/sh-fintech-2020",
+    )
+    assert scores["tasks"].recall == pytest.approx(24 / 25)
+    assert compare.below_goal(scores)
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_every_evidence_quote_is_the_text_at_its_offsets(
+    drafts: dict[str, Draft], edition: str
+) -> None:
+    text = EDITIONS[edition][0].read_bytes().decode("utf-8")
+    spans = select(
+        drafts[edition],
+        "SELECT ?q ?s ?e WHERE { ?x pg:evidence ?span . "
+        "?span pg:quote ?q ; pg:start ?s ; pg:end ?e }",
+    )
+    assert len(spans) > 60
+    for quote, start, end in spans:
+        assert text[int(start) : int(end)] == quote
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_draft_uses_only_terms_the_ontology_defines(drafts: dict[str, Draft], edition: str) -> None:
+    ontology = ox.Store()
+    ontology.load(
+        (REPO_ROOT / "ontology" / "plangraph.ttl").read_bytes(), format=ox.RdfFormat.TURTLE
+    )
+    defined = {q.subject.value for q in ontology if isinstance(q.subject, ox.NamedNode)}
+    used = {
+        term.value
+        for quad in store_of(drafts[edition])
+        for term in (quad.subject, quad.predicate, quad.object)
+        if isinstance(term, ox.NamedNode) and term.value.startswith((PG, PGU))
+    }
+    assert used and used <= defined, used - defined
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_draft_records_the_tool_and_the_input_digest(
+    drafts: dict[str, Draft], edition: str
+) -> None:
+    import hashlib
+
+    digest = hashlib.sha256(EDITIONS[edition][0].read_bytes()).hexdigest()
+    rows = select(
+        drafts[edition],
+        "SELECT ?v ?h WHERE { ?e a pg:PlanEdition ; "
+        "<http://www.w3.org/ns/prov#wasGeneratedBy> [ a pg:IngestionActivity ; "
+        "pg:toolVersion ?v ; pg:inputSha256 ?h ] }",
+    )
+    assert rows == [("0.1.0", digest)]
+
+
+def test_same_text_gives_the_same_draft(gaz: gazetteer.Gazetteer) -> None:
+    first = ingest(SHANGHAI, "sh-fintech-2020", gazetteer=gaz)
+    second = ingest(SHANGHAI.read_bytes(), "sh-fintech-2020", gazetteer=gaz, name=str(SHANGHAI))
+    assert first.turtle == second.turtle
+
+
+def test_beijing_targets_carry_value_unit_comparator_and_basis(drafts: dict[str, Draft]) -> None:
+    rows = select(
+        drafts["bj-jinke-2020"],
+        "SELECT ?v ?u ?c ?b WHERE { ?t a pg:Target ; pg:value ?v ; pg:unit ?u ; "
+        "pg:comparator ?c OPTIONAL { ?t pg:basis ?b } }",
+    )
+    got = {
+        (Decimal(v), u.rsplit("/", 1)[-1], c.rsplit("#", 1)[-1], b.rsplit("#", 1)[-1])
+        for v, u, c, b in rows
+    }
+    assert (Decimal(20), "jia", "AtLeast", "PerYear") in got  # 年均引进 20 家以上
+    assert (Decimal(20), "jia", "AtLeast", "Cumulative") in got  # 总量不少于 20 家
+    assert (Decimal(500000), "square-metre", "AtLeast", "Cumulative") in got  # 50 万平方米以上
+    assert (Decimal(50), "percent", "AtLeast", "Share") in got  # 占比达到 50% 以上
+    assert (Decimal(1000), "ming", "Exactly", "Cumulative") in got  # 1000 名, no cue
+
+
+def test_beijing_preamble_names_its_three_basis_documents(drafts: dict[str, Draft]) -> None:
+    rows = select(drafts["bj-jinke-2020"], "SELECT ?d WHERE { ?e pg:basedOn ?d }")
+    assert {d for (d,) in rows} == {
+        BASE_IRI + "document/pboc-fintech-plan-2019",
+        BASE_IRI + "document/state-council-reply-bj-services-opening-pilot",
+        BASE_IRI + "document/bj-fintech-plan-2018",
+    }
+
+
+def test_shanghai_covering_notice_gives_number_dates_and_issuer(drafts: dict[str, Draft]) -> None:
+    rows = select(
+        drafts["sh-fintech-2020"],
+        "SELECT ?n ?d ?f ?i WHERE { ?e a pg:PlanEdition ; pg:documentNumber ?n ; "
+        "pg:issueDate ?d ; pg:inForceDate ?f ; pg:issuedBy ?i }",
+    )
+    assert rows == [
+        ("沪府办规〔2020〕1号", "2020-01-08", "2020-02-01", INST + "shanghai-government-office")
+    ]
+
+
+def test_shanghai_layout_has_two_cities_a_belt_and_a_port(drafts: dict[str, Draft]) -> None:
+    rows = select(
+        drafts["sh-fintech-2020"],
+        "SELECT ?z ?role ?p WHERE { ?z pg:inLayout ?l ; a ?role ; pg:hasPlace ?p }",
+    )
+    zones: dict[str, tuple[str, set[str]]] = {}
+    for zone, role, place in rows:
+        zones.setdefault(zone, (role.rsplit("#", 1)[-1], set()))[1].add(place.rsplit("/", 1)[-1])
+    assert sorted((r, sorted(p)) for r, p in zones.values()) == [
+        ("Belt", ["bund-financial-belt", "north-bund", "xuhui-riverside", "yangpu-riverside"]),
+        ("City", ["lujiazui"]),
+        ("City", ["zhangjiang"]),
+        ("Port", ["lingang"]),
+    ]
+
+
+# -- numbering styles, named parts and encodings -----------------------------------------------
+
+
+def test_chapters_sections_and_safeguards(draft_of: Callable[..., Draft]) -> None:
+    draft = draft_of("chapters.txt")
+    assert draft.counts["principle"] == 2 and draft.counts["safeguard"] == 2
+    assert headings(draft, "TaskArea") == [
+        (1, "夯实技术基础", "第一节"),
+        (2, "拓展应用场景", "第二节"),
+    ]
+    # 一、 restarts under each 第X节; pg:number counts across the plan
+    assert headings(draft, "Task") == [
+        (1, "加强关键技术攻关", "一、"),
+        (2, "建设基础设施", "二、"),
+        (3, "发展智慧银行", "一、"),
+    ]
+    text = select(draft, "SELECT ?t WHERE { ?x a pg:Task ; pg:number 1 ; pg:text ?t }")[0][0]
+    assert "（1）建设算力平台。" in text  # （1） sub-items stay in their task's text
+    assert select(draft, "SELECT ?y WHERE { ?e pg:startYear ?y }") == [("2021",)]
+    assert select(draft, "SELECT ?d WHERE { ?e pg:inForceDate ?d }") == [("2021-03-01",)]
+
+
+def test_bom_and_crlf_read_as_the_same_plan(draft_of: Callable[..., Draft]) -> None:
+    plain, bom = draft_of("chapters.txt"), draft_of("chapters-bom-crlf.txt")
+    assert bom.source.encoding == "UTF-8 with BOM"
+    assert headings(bom, "Task") == headings(plain, "Task")
+    text = (DATA / "chapters-bom-crlf.txt").read_bytes().decode("utf-8")
+    for quote, start, end in select(
+        bom, "SELECT ?q ?s ?e WHERE { ?x pg:evidence [ pg:quote ?q ; pg:start ?s ; pg:end ?e ] }"
+    ):
+        assert text[int(start) : int(end)] == quote
+
+
+def test_gbk_file_is_detected_and_read(draft_of: Callable[..., Draft]) -> None:
+    gbk, utf8 = draft_of("fullwidth-tags-gbk.txt"), draft_of("fullwidth-tags.txt")
+    assert gbk.source.encoding == "GB18030"
+    assert headings(gbk, "Task") == headings(utf8, "Task")
+    assert gbk.counts == utf8.counts
+
+
+def test_full_width_numbers_and_punctuation(draft_of: Callable[..., Draft]) -> None:
+    draft = draft_of("fullwidth-tags.txt")
+    assert headings(draft, "Task") == [
+        (1, "建设金融科技创新中心", "１．"),
+        (2, "推动数字人民币试点", "２、"),
+        (3, "加强监管协同", "３．"),
+    ]
+    rows = select(draft, "SELECT ?v ?c WHERE { ?t a pg:Target ; pg:value ?v ; pg:comparator ?c }")
+    assert {(Decimal(v), c.rsplit("#", 1)[-1]) for v, c in rows} == {
+        (Decimal(20), "AtLeast"),  # ２０家以上
+        (Decimal(15), "About"),  # １５％左右
+        (Decimal(300000), "AtLeast"),  # ３０万平方米以上
+        (Decimal(5), "AtLeast"),  # 不少于５场
+    }
+
+
+def test_responsibility_tags_give_lead_and_participating_roles(
+    draft_of: Callable[..., Draft],
+) -> None:
+    draft = draft_of("fullwidth-tags.txt")
+    rows = select(
+        draft,
+        "SELECT ?n ?p ?i WHERE { ?t a pg:Task ; pg:number ?n ; ?p ?i . "
+        "FILTER(STRSTARTS(STR(?i), 'https://w3id.org/plangraph/institution/')) }",
+    )
+    labels = dict(select(draft, "SELECT ?i ?l WHERE { ?i rdfs:label ?l }"))
+    roles = {
+        (int(n), p.rsplit("#", 1)[-1], labels.get(i, i.rsplit("/", 1)[-1])) for n, p, i in rows
+    }
+    assert (1, "leadInstitution", "市金融局") in roles
+    assert (1, "participatingInstitution", "市科委") in roles
+    assert (1, "participatingInstitution", "中国人民银行测试分行") in roles
+    assert (2, "responsibleInstitution", "pboc") in roles
+    assert (2, "responsibleInstitution", "上海市地方金融监督管理局") in roles
+    assert any(n == 3 and label == "市市场监管局" for n, _, label in roles)  # 配合单位
+    unit = select(
+        draft,
+        "SELECT ?t ?parent WHERE { ?i rdfs:label '中国人民银行测试分行'@zh ; a ?t ; "
+        "pg:subOrganizationOf ?parent }",
+    )
+    assert unit == [(PG + "CentralBankUnit", INST + "pboc")]
+
+
+def test_flat_plan_with_only_top_level_numbers(draft_of: Callable[..., Draft]) -> None:
+    draft = draft_of("flat.txt")
+    assert draft.counts["area"] == 0
+    assert [h for _, h, _ in headings(draft, "Task")] == [
+        "支持金融科技企业落户",
+        "支持人才引进",
+        "支持场景开放",
+        "优化营商环境",
+    ]
+
+
+def test_markdown_headings_alone_on_a_line_and_bold_run_ins(
+    draft_of: Callable[..., Draft],
+) -> None:
+    draft = draft_of("heading-alone.md")
+    assert select(
+        draft, "SELECT ?t WHERE { ?e a pg:PlanEdition ; <http://purl.org/dc/terms/title> ?t }"
+    ) == [("测试市金融科技三年行动计划",)]
+    # tasks numbered within their areas: 1. 2. / 1. 2.
+    assert headings(draft, "Task") == [
+        (1, "加强基础研究", "1."),
+        (2, "推动成果转化", "2."),
+        (3, "发展保险科技", "1."),
+        (4, "发展支付清算", "2."),
+    ]
+    text = select(draft, "SELECT ?t WHERE { ?x a pg:Task ; pg:number 4 ; pg:text ?t }")[0][0]
+    assert "**" not in text and "完善支付体系" in text
+    assert select(draft, "SELECT ?h WHERE { ?x a pg:SafeguardMeasure ; pg:heading ?h }") == [
+        ("加强组织领导",)
+    ]
+    assert select(draft, "SELECT ?i WHERE { ?t a pg:Task ; pg:namesInstitution ?i }") == [
+        (INST + "nifa",)
+    ]
+
+
+def test_traditional_characters_match_the_simplified_gazetteers(
+    draft_of: Callable[..., Draft],
+) -> None:
+    draft = draft_of("traditional.txt")
+    assert headings(draft, "Task")[0][1] == "支持新型研發機構發展"  # headings as printed
+    named = {i for (i,) in select(draft, "SELECT ?i WHERE { ?t pg:namesInstitution ?i }")}
+    assert named == {INST + "pboc-digital-currency-institute", INST + "iso-tc68"}
+    rows = select(draft, "SELECT ?v ?c WHERE { ?t a pg:Target ; pg:value ?v ; pg:comparator ?c }")
+    assert rows == [("20", PG + "AtLeast")]  # 不少於20家
+
+
+def test_layout_core_and_two_wings_with_their_places(draft_of: Callable[..., Draft]) -> None:
+    draft = draft_of("layout.txt")
+    rows = select(draft, "SELECT ?role ?p WHERE { ?z pg:inLayout ?l ; a ?role ; pg:hasPlace ?p }")
+    assert sorted((r.rsplit("#", 1)[-1], p.rsplit("/", 1)[-1]) for r, p in rows) == [
+        ("Core", "financial-street"),
+        ("Wing", "beizhan"),
+        ("Wing", "desheng"),
+    ]
+
+
+def test_new_institution_is_typed_by_its_form_with_a_draft_iri(
+    draft_of: Callable[..., Draft],
+) -> None:
+    draft = draft_of("chapters.txt")
+    rows = select(
+        draft,
+        "SELECT ?i ?t ?l WHERE { ?x pg:namesInstitution ?i . ?i a ?t ; rdfs:label ?l }",
+    )
+    assert len(rows) == 1
+    iri, cls, label = rows[0]
+    assert iri.startswith(INST + "draft-") and cls == PG + "ResearchInstitute"
+    assert label == "上海市金融科技测评研究院"
+
+
+def test_unknown_basis_document_gets_a_draft_iri(draft_of: Callable[..., Draft]) -> None:
+    draft = draft_of("chapters.txt")
+    rows = dict(
+        select(draft, "SELECT ?d ?l WHERE { ?e pg:basedOn ?d . OPTIONAL { ?d rdfs:label ?l } }")
+    )
+    assert BASE_IRI + "document/pboc-fintech-plan-2019" in rows
+    assert "测试市数字经济促进条例" in rows.values()
+
+
+# -- what cannot be read ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("empty.txt", "empty file"),
+        ("blank.txt", "empty file"),
+        ("binary.png", "binary file"),
+        ("no-structure.txt", "no plan structure"),
+    ],
+)
+def test_unreadable_input_is_one_clear_error(
+    draft_of: Callable[..., Draft], name: str, message: str
+) -> None:
+    with pytest.raises(InputError) as caught:
+        draft_of(name)
+    assert message in str(caught.value) and name in str(caught.value)
+    assert caught.value.exit_code == 2
+
+
+def test_undecodable_bytes_say_where(gaz: gazetteer.Gazetteer) -> None:
+    with pytest.raises(InputError) as caught:
+        read_bytes("一、测试\n".encode() + b"\x81\xff\xfe tail", "bad.txt")
+    assert caught.value.line == 2
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"issuer": "no-such-body"}, "not an institution"),
+        ({"date": "8 Jan 2020"}, "YYYY-MM-DD"),
+    ],
+)
+def test_bad_arguments_are_refused(
+    draft_of: Callable[..., Draft], kwargs: dict[str, str], message: str
+) -> None:
+    with pytest.raises(InputError, match=message):
+        draft_of("flat.txt", **kwargs)
+
+
+def test_bad_edition_id_is_refused(gaz: gazetteer.Gazetteer) -> None:
+    with pytest.raises(InputError, match="slug"):
+        ingest(DATA / "flat.txt", "Not A Slug", gazetteer=gaz)
