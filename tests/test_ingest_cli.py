@@ -1,0 +1,129 @@
+"""`plangraph ingest` and `POST /ingest` as users run them: subprocess and a live server."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pyoxigraph as ox
+import requests
+from conftest import PLANGRAPH, REPO, SEEDS, Server
+
+DATA = Path(__file__).parent / "data" / "ingest"
+SHANGHAI = SEEDS / "004_7fb046b7cde93cc0.txt"
+BEIJING = SEEDS / "001_a21e650ffcb10655.txt"
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*PLANGRAPH, *args], capture_output=True, text=True, cwd=REPO, timeout=120
+    )
+
+
+def test_cli_writes_a_draft_that_parses(tmp_path: Path) -> None:
+    out = tmp_path / "sh.ttl"
+    done = run("ingest", str(SHANGHAI), "--edition-id", "sh-fintech-2020", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "25 task" in done.stderr
+    quads = list(ox.parse(out.read_bytes(), format=ox.RdfFormat.TURTLE))
+    assert len(quads) > 500
+    assert [p.name for p in tmp_path.iterdir()] == ["sh.ttl"]  # no temporary file left
+
+
+def test_cli_refuses_a_text_without_structure_and_leaves_no_file(tmp_path: Path) -> None:
+    out = tmp_path / "draft.ttl"
+    done = run("ingest", str(DATA / "no-structure.txt"), "--edition-id", "x-1", "-o", str(out))
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "no plan structure" in lines[0] and "Traceback" not in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_refuses_a_binary_file_with_exit_2(tmp_path: Path) -> None:
+    done = run("ingest", str(DATA / "binary.png"), "--edition-id", "x-1")
+    assert done.returncode == 2 and "binary file" in done.stderr and not done.stdout
+
+
+def test_drafts_of_both_texts_pass_validation(tmp_path: Path) -> None:
+    bj, sh = tmp_path / "bj-draft.ttl", tmp_path / "sh-draft.ttl"
+    assert (
+        run(
+            "ingest",
+            str(BEIJING),
+            "--edition-id",
+            "bj-draft",
+            "--issuer",
+            "xicheng-government,haidian-government",
+            "-o",
+            str(bj),
+        ).returncode
+        == 0
+    )
+    assert run("ingest", str(SHANGHAI), "--edition-id", "sh-draft", "-o", str(sh)).returncode == 0
+    done = run("validate", "--format", "json", str(bj), str(sh))
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr
+
+
+def test_post_ingest_plain_text_gives_turtle(live_server: Server) -> None:
+    response = requests.post(
+        live_server.url + "/ingest",
+        params={"edition-id": "sh-fintech-2020"},
+        data=SHANGHAI.read_bytes(),
+        headers={"Content-Type": "text/plain; charset=utf-8"},
+        timeout=60,
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["Content-Type"].startswith("text/turtle")
+    store = ox.Store()
+    store.load(response.content, format=ox.RdfFormat.TURTLE)
+    tasks = store.query(
+        "SELECT (COUNT(*) AS ?n) WHERE { ?t a <https://w3id.org/plangraph/ontology#Task> }"
+    )
+    assert int(next(iter(tasks))["n"].value) == 25
+
+
+def test_post_ingest_form_field_and_gbk_body(live_server: Server) -> None:
+    form = requests.post(
+        live_server.url + "/ingest",
+        data={"edition-id": "test-flat", "text": (DATA / "flat.txt").read_text("utf-8")},
+        timeout=60,
+    )
+    assert form.status_code == 200 and "支持人才引进" in form.text
+    gbk = requests.post(
+        live_server.url + "/ingest?edition-id=test-gbk",
+        data=(DATA / "fullwidth-tags-gbk.txt").read_bytes(),
+        headers={"Content-Type": "text/plain"},
+        timeout=60,
+    )
+    assert gbk.status_code == 200 and "GB18030" in gbk.text
+
+
+def test_post_ingest_bad_input_is_400_with_one_line(live_server: Server) -> None:
+    for params, body, expected in [
+        ({}, "一、测试。内容。", "edition-id"),
+        ({"edition-id": "x-1"}, (DATA / "no-structure.txt").read_bytes(), "no plan structure"),
+        ({"edition-id": "x-1"}, b"", "empty"),
+    ]:
+        response = requests.post(
+            live_server.url + "/ingest",
+            params=params,
+            data=body,
+            timeout=60,
+            headers={"Content-Type": "text/plain"},
+        )
+        assert response.status_code == 400
+        assert expected in response.text and response.text.count("\n") == 1
+
+
+def test_post_ingest_over_the_size_limit_is_413(server_factory: Callable[..., Server]) -> None:
+    server = server_factory(env={"PLANGRAPH_MAX_BODY_BYTES": "4096"})
+    response = requests.post(
+        server.url + "/ingest?edition-id=sh-fintech-2020",
+        data=SHANGHAI.read_bytes(),
+        headers={"Content-Type": "text/plain"},
+        timeout=60,
+    )
+    assert response.status_code == 413
+    assert sys.getsizeof(response.text) < 2000
