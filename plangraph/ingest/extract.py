@@ -274,8 +274,10 @@ def _institutions(
 def _tags(norm: str, gaz: Gazetteer) -> list[tuple[str, Span]]:
     """`牵头单位：A；配合单位：B、C`: each role word (from the ontology, or any …单位) and the
     span of the units it lists, up to the next tag or the end of the clause."""
-    words = "|".join(re.escape(w) for w in sorted(gaz.role_words, key=len, reverse=True))
-    pattern = re.compile(rf"({words}|[\u4e00-\u9fff]{{2}}单位)[ \t]*:[ \t]*" if words else r"(?!)")
+    if ":" not in norm:
+        return []
+    words = gaz.pattern("role_words").pattern
+    pattern = re.compile(rf"({words}|[\u4e00-\u9fff]{{2}}单位)[ \t]*:[ \t]*")
     tags = list(pattern.finditer(norm))
     out = []
     for k, tag in enumerate(tags):
@@ -371,13 +373,11 @@ def _by_form(
 ) -> list[str]:
     """New bodies: a name ending the way an institution type's names end (…研究院, …协会), that
     starts with a jurisdiction or registered place (上海市…, 中关村…) or 中国/全国/国家/国际."""
-    endings = sorted(gaz.type_endings, key=len, reverse=True)
-    if not endings:
+    if not gaz.type_endings:
         return []
     taken = [(m.start, m.end) for m in named] + skip
     found = []
-    pattern = re.compile("|".join(re.escape(e) for e in endings))
-    for m in pattern.finditer(norm):
+    for m in gaz.pattern("type_endings").finditer(norm):
         end = m.end()
         if any(lo < end and m.start() < hi for lo, hi in taken):
             continue
@@ -446,8 +446,7 @@ def _targets(goal: Element, gaz: Gazetteer) -> list[Target]:
     if text is None:
         return []
     norm = text.norm
-    units = sorted(gaz.units, key=len, reverse=True)
-    unit_re = re.compile("|".join(re.escape(u) for u in units)) if units else None
+    unit_re = gaz.pattern("units") if gaz.units else None
     found: list[tuple[int, int, Decimal, str, str]] = []  # start, end, value, unit, comparator
     for m in NUMBER.finditer(norm):
         if unit_re is None:

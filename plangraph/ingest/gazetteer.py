@@ -96,40 +96,68 @@ class Match:
     value: str
 
 
+def trie_pattern(words: Iterable[str]) -> str:
+    """One regex for many literal words, shaped as a trie: matching costs the length of the
+    word, not the number of words, and the longest word at a position wins."""
+    trie: dict[str, dict] = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, dict]) -> str:
+        alternatives = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not alternatives:
+            return ""
+        body = alternatives[0] if len(alternatives) == 1 else f"(?:{'|'.join(alternatives)})"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(trie)
+
+
+_QUOTE_RE = re.compile(f"[{re.escape(QUOTES)}]")
+
+
 class Matcher:
     """Longest, non-overlapping matches of many names, quotes in the text skipped over."""
 
     def __init__(self, names: dict[str, str], *, ignore_case: bool = False) -> None:
-        self.names = {k: v for k, v in names.items() if k}
         self.ignore_case = ignore_case
+        self.names = {(k.lower() if ignore_case else k): v for k, v in names.items() if k}
         self._pattern: re.Pattern[str] | None = None
         if self.names:
-            keys = sorted(self.names, key=len, reverse=True)
-            alternation = "|".join(re.escape(k) for k in keys)
+            body = trie_pattern(self.names)
             if ignore_case:
-                alternation = rf"(?<![A-Za-z0-9])(?:{alternation})(?![A-Za-z0-9])"
-            flags = re.IGNORECASE if ignore_case else 0
-            self._pattern = re.compile(rf"(?=({alternation}))", flags)
-            self._lookup = {k.lower(): v for k, v in self.names.items()} if ignore_case else None
+                body = rf"(?<![A-Za-z0-9])(?:{body})(?![A-Za-z0-9])"
+            self._pattern = re.compile(rf"(?=({body}))", re.IGNORECASE if ignore_case else 0)
 
     def find(self, text: str) -> list[Match]:
         if self._pattern is None:
             return []
-        keep = [i for i, ch in enumerate(text) if ch not in QUOTES]
-        bare = "".join(text[i] for i in keep) if len(keep) != len(text) else text
+        keep: list[int] | None = None
+        bare = text
+        if _QUOTE_RE.search(text):
+            keep = [i for i, ch in enumerate(text) if ch not in QUOTES]
+            bare = "".join(text[i] for i in keep)
         candidates = []
         for m in self._pattern.finditer(bare):
             found = m.group(1)
-            value = self._lookup[found.lower()] if self._lookup is not None else self.names[found]
+            value = self.names[found.lower() if self.ignore_case else found]
             candidates.append((m.start(1), m.start(1) + len(found), value))
-        candidates.sort(key=lambda c: (-(c[1] - c[0]), c[0]))
+        if not candidates:
+            return []
+        candidates.sort(key=lambda c: (c[0] - c[1], c[0]))
         taken = bytearray(len(bare) + 1)
         chosen = []
         for start, end, value in candidates:
             if any(taken[start:end]):
                 continue
             taken[start:end] = b"\x01" * (end - start)
-            chosen.append(Match(keep[start], keep[end - 1] + 1, value))
+            if keep is None:
+                chosen.append(Match(start, end, value))
+            else:
+                chosen.append(Match(keep[start], keep[end - 1] + 1, value))
         return sorted(chosen, key=lambda m: m.start)
 
 
@@ -155,13 +183,21 @@ class Gazetteer:
     stated_roles: set[str] = field(default_factory=set)  # involvesInstitution, not inferred
 
     def __post_init__(self) -> None:
-        self._matchers: dict[str, Matcher] = {}
+        self._matchers: dict[str, Matcher | re.Pattern[str]] = {}
+
+    def pattern(self, kind: str) -> re.Pattern[str]:
+        """A trie regex of one gazetteer's keys (units, type endings, role words), compiled once."""
+        key = f"pattern:{kind}"
+        if key not in self._matchers:
+            words = getattr(self, kind)
+            self._matchers[key] = re.compile(trie_pattern(words) if words else r"(?!)")  # type: ignore[assignment]
+        return self._matchers[key]  # type: ignore[return-value]
 
     def matcher(self, kind: str) -> Matcher:
         if kind not in self._matchers:
             names = getattr(self, kind)
             self._matchers[kind] = Matcher(names, ignore_case=kind == "themes_en")
-        return self._matchers[kind]
+        return self._matchers[kind]  # type: ignore[return-value]
 
 
 def document_key(name: str) -> str:
