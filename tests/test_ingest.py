@@ -310,6 +310,17 @@ def test_responsibility_tags_give_lead_and_participating_roles(
     assert unit == [(PG + "CentralBankUnit", INST + "pboc")]
 
 
+def test_tag_lists_keep_names_that_contain_he(draft_of: Callable[..., Draft]) -> None:
+    """Regression: 和 inside 市经济和信息化局 once split one department into two."""
+    draft = draft_of("tags-names-with-he.txt", issuer="beijing-government")
+    rows = select(draft, "SELECT ?p ?l WHERE { ?t a pg:Task ; ?p ?i . ?i rdfs:label ?l }")
+    roles = {(p.rsplit("#", 1)[-1], label) for p, label in rows}
+    assert ("participatingInstitution", "市经济和信息化局") in roles
+    assert ("participatingInstitution", "人民银行营业管理部") in roles
+    assert ("responsibleInstitution", "市人力资源和社会保障局") in roles
+    assert not {label for _, label in roles} & {"市经济", "信息化局", "社会保障局"}
+
+
 def test_flat_plan_with_only_top_level_numbers(draft_of: Callable[..., Draft]) -> None:
     draft = draft_of("flat.txt")
     assert draft.counts["area"] == 0

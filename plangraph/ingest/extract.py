@@ -37,7 +37,7 @@ TITLE_YEARS = re.compile(r"(\d{4})[ \t]*年?[ \t]*[-—–~至到][ \t]*(\d{4})[
 DURATION = re.compile(r"用[ \t]*([\d一二两三四五六七八九十]+)[ \t]*年(?:左右)?(?:的)?时间")
 IN_FORCE = re.compile(r"自(\d{4})年(\d{1,2})月(\d{1,2})日起(?:施行|实施)")
 TAG_VALUE_END = re.compile(r"[;。)\]\n]")
-TAG_SPLIT = re.compile(r"[、,/和及与]|[ \t]+")
+TAG_SPLIT = re.compile(r"[、,/]|[ \t]+")  # not 和: 经济和信息化局 is one name
 # What stops a name when reading leftwards from its ending: punctuation, function characters,
 # and the verbs plans put before the bodies they name (parsing rules, not names).
 NAME_STOP_CHARS = set("的和与及或在对为把被向从由以将等了是并其之各该到于给让使")
