@@ -86,15 +86,26 @@ def export_bytes(graph: GraphStore, fmt: str, *, base_iri: str | None = None) ->
 
 
 def serialize_triples(
-    triples: list[ox.Triple], fmt: str, graph: GraphStore, *, base_iri: str | None = None
+    triples: list[ox.Triple],
+    fmt: str,
+    graph: GraphStore,
+    *,
+    base_iri: str | None = None,
+    context: dict[str, object] | None = None,
+    prefixes: dict[str, str] | None = None,
 ) -> bytes:
     """Triples in one of the triple formats; JSON-LD carries the ontology's context inline."""
     if fmt == "jsonld":
-        ctx = jsonld.context(graph, *([base_iri] if base_iri else []))
-        return jsonld.dumps(triples, ctx)
+        if context is None:
+            context = jsonld.context(graph, *([base_iri] if base_iri else []))
+        return jsonld.dumps(triples, context)
     dump = DUMPS[fmt]
     out = io.BytesIO()
-    ox.serialize(triples, out, dump.rdf_format, prefixes=_prefixes(graph, dump))
+    if prefixes is None:
+        prefixes = _prefixes(graph, dump)
+    elif dump.rdf_format == ox.RdfFormat.N_TRIPLES:
+        prefixes = None
+    ox.serialize(triples, out, dump.rdf_format, prefixes=prefixes or None)
     return out.getvalue()
 
 

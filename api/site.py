@@ -1,0 +1,357 @@
+"""What every HTML page shares: the language, labels, links from IRIs to this server, and the
+queries a page ran (each page shows them, so a reader can re-run what produced it).
+
+Everything here runs on the parent's in-process store (`state().graph`): pages are small trusted
+queries, and must not queue behind users' queries in the worker pool.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import quote, urlencode
+
+import pyoxigraph as ox
+from flask import current_app, g, request
+from markupsafe import Markup, escape
+
+from api.state import state
+from plangraph import describe, jsonld, named_queries
+from plangraph.errors import PlanGraphError
+from plangraph.named_queries import NamedQuery
+from plangraph.sparql import _TOKEN, QUERY_FORMS, parse_term
+
+PAGE_QUERIES = Path(__file__).resolve().parent / "page_queries"
+LANGS = ("zh", "en")
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+T = TypeVar("T")
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+
+
+def cached(key: str, build: Callable[[], T]) -> T:
+    """Per-app memo of what depends only on the loaded data (read-only while serving).
+
+    Keyed by the store's size as well, so a SPARQL Update through the write token is seen."""
+    memo: dict[tuple[str, int], Any] = current_app.extensions.setdefault("plangraph-site", {})
+    if "pg_size" not in g:
+        g.pg_size = len(state().graph.store)  # counting costs ~0.2 ms: once per request
+    full = (key, g.pg_size)
+    if full not in memo:
+        memo[full] = build()
+    return memo[full]
+
+
+# --- language ------------------------------------------------------------------------------
+
+
+def choose_lang() -> str:
+    """?lang= wins, then Accept-Language (zh-CN, zh-TW … count as zh), then the configured one."""
+    asked = (request.args.get("lang") or "").lower()
+    if asked in LANGS:
+        return asked
+    default = state().config.default_lang if state().config.default_lang in LANGS else "zh"
+    best_q, best = 0.0, default
+    for value, q in request.accept_languages:
+        primary = value.lower().split("-")[0]
+        if primary in LANGS and q > best_q:
+            best_q, best = q, primary
+    return best
+
+
+def lang() -> str:
+    if "pg_lang" not in g:
+        g.pg_lang = choose_lang()
+    return g.pg_lang
+
+
+def other_lang() -> str:
+    return "en" if lang() == "zh" else "zh"
+
+
+def t(zh: str, en: str) -> Markup:
+    """A piece of interface text in the reader's language, the other one alongside."""
+    first, second = (zh, en) if lang() == "zh" else (en, zh)
+    return Markup('<span lang="{}">{}</span><span class="alt" lang="{}">{}</span>').format(
+        lang(), first, other_lang(), second
+    )
+
+
+def tr(zh: str, en: str) -> str:
+    """Interface text in the reader's language only (titles, attributes)."""
+    return zh if lang() == "zh" else en
+
+
+# --- labels --------------------------------------------------------------------------------
+
+
+def label_map() -> dict[str, dict[str, str]]:
+    return cached("labels", lambda: describe.label_map(state().graph))
+
+
+def label(iri: str, which: str | None = None) -> str:
+    """The label in `which` (default: the reader's language), else any label, else a short name."""
+    labels = label_map().get(iri, {})
+    which = which or lang()
+    for key in (which, *LANGS, ""):
+        if labels.get(key):
+            return labels[key]
+    for value in labels.values():
+        return value
+    return short(iri)
+
+
+def has_label(iri: str, which: str) -> bool:
+    return bool(label_map().get(iri, {}).get(which))
+
+
+def short(iri: str) -> str:
+    """`pg:Task` by the data's own prefixes, else the last segment of the IRI."""
+    prefixes = state().graph.prefixes
+    best = max(
+        ((name, ns) for name, ns in prefixes.items() if ns and iri.startswith(ns)),
+        key=lambda kv: len(kv[1]),
+        default=None,
+    )
+    if best and len(iri) > len(best[1]):
+        return f"{best[0]}:{iri[len(best[1]) :]}"
+    return re.split(r"[/#]", iri.rstrip("/#"))[-1] or iri
+
+
+def bi(term: Term | str | None, *, link: bool = True) -> Markup:
+    """A resource's name in the reader's language with the other language alongside, linked."""
+    if term is None:
+        return Markup("")
+    if isinstance(term, ox.Literal):
+        return literal(term)
+    if isinstance(term, ox.BlankNode):
+        return Markup('<span class="bnode">_:{}</span>').format(term.value[:8])
+    iri = term.value if isinstance(term, ox.NamedNode) else term
+    first = label(iri)
+    second = label(iri, other_lang()) if has_label(iri, other_lang()) else ""
+    inner = Markup('<span lang="{}">{}</span>').format(lang(), first)
+    if second and second != first:
+        inner += Markup(' <span class="alt" lang="{}">{}</span>').format(other_lang(), second)
+    if not link:
+        return inner
+    return Markup('<a href="{}" title="{}">{}</a>').format(href(iri), iri, inner)
+
+
+def literal(term: ox.Literal) -> Markup:
+    """A literal as text; its language tag or datatype shown small, never interpreted."""
+    value = escape(term.value)
+    if term.language:
+        return Markup('<span lang="{}">{}</span><sup class="tag">@{}</sup>').format(
+            term.language, value, term.language
+        )
+    datatype = term.datatype.value
+    if datatype == XSD + "string":
+        return Markup("<span>{}</span>").format(value)
+    return Markup('<span>{}</span><sup class="tag">{}</sup>').format(value, short(datatype))
+
+
+def value(term: Term | None) -> str:
+    return "" if term is None else term.value
+
+
+# --- links ---------------------------------------------------------------------------------
+
+
+def href(iri: str, **params: str) -> str:
+    """Where this server answers for an IRI: data IRIs become local paths (the hash IRIs of the
+    ontology land on its documentation); anything else is linked as it is."""
+    config = state().config
+    local = None
+    for base in (config.base_iri, config.public_base):
+        if base and iri.startswith(base):
+            local = iri[len(base) :]
+            break
+    if local is None:
+        return iri
+    path, hash_, fragment = local.partition("#")
+    url = request.script_root + "/" + quote(path, safe="/:@!$&'()*+,;=-._~")
+    query = {**({"lang": request.args["lang"]} if request.args.get("lang") in LANGS else {})}
+    query.update(params)
+    if query:
+        url += "?" + urlencode(query)
+    return url + (hash_ + fragment if hash_ else "")
+
+
+def here(**params: str | None) -> str:
+    """This page's URL with some query parameters changed (None removes one)."""
+    args = {k: v for k, v in request.args.items()}
+    for key, val in params.items():
+        if val is None:
+            args.pop(key, None)
+        else:
+            args[key] = val
+    return request.script_root + request.path + ("?" + urlencode(args) if args else "")
+
+
+def public_iri(iri: str) -> str:
+    return state().public_iri(iri)
+
+
+# --- queries behind pages ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueryUse:
+    """One query a page ran, with its parameter values, for the page's 'queries' box."""
+
+    query: NamedQuery
+    values: tuple[tuple[str, str], ...]
+    named: bool  # one of queries/*.rq, runnable at /queries/<name>
+
+    @property
+    def call(self) -> str:
+        args = "&".join(f"{k}={v}" for k, v in self.values)
+        return self.query.name + (f"?{args}" if args else "")
+
+    @property
+    def run_url(self) -> str:
+        """Named queries run at /queries/<name>; page queries through the protocol itself."""
+        if not self.named:
+            text = bound_text(self.query, dict(self.values))
+            return request.script_root + "/sparql?" + urlencode({"query": text})
+        url = request.script_root + "/queries/" + quote(self.query.name)
+        return url + ("?" + urlencode(dict(self.values)) if self.values else "")
+
+    @property
+    def editor_url(self) -> str:
+        text = bound_text(self.query, dict(self.values))
+        fragment = urlencode({"query": text, "tabTitle": self.query.name}, quote_via=quote)
+        return request.script_root + "/sparql#" + fragment
+
+
+def page_queries() -> dict[str, NamedQuery]:
+    return cached("page-queries", lambda: named_queries.load_all(PAGE_QUERIES))
+
+
+def find_query(name: str) -> tuple[NamedQuery, bool]:
+    named = state().named_queries
+    if name in named:
+        return named[name], True
+    if name in page_queries():
+        return page_queries()[name], False
+    raise PlanGraphError(f"no query {name!r} for this page / 页面查询缺失", status=500)
+
+
+def run(name: str, **values: str) -> list[dict[str, Term]]:
+    """Run a named or page query in-process with its parameters bound as RDF terms."""
+    query, _ = find_query(name)
+    terms = named_queries.bind(query, values)
+    substitutions = {ox.Variable(k): parse_term(v) for k, v in terms.items()}
+    solutions = state().graph.query(query.text, substitutions=substitutions)
+    variables = [v.value for v in solutions.variables]  # type: ignore[attr-defined]
+    rows = []
+    for solution in solutions:  # type: ignore[attr-defined]
+        rows.append({name_: solution[name_] for name_ in variables if solution[name_] is not None})
+    note(name, **values)
+    return rows
+
+
+def note(name: str, **values: str) -> None:
+    """Record a query as one behind this page (run, or computed in-process to the same effect)."""
+    query, named = find_query(name)
+    uses: list[QueryUse] = g.setdefault("pg_queries", [])
+    use = QueryUse(query, tuple(values.items()), named)
+    if use not in uses:
+        uses.append(use)
+
+
+def queries_used() -> list[QueryUse]:
+    return list(g.get("pg_queries", []))
+
+
+def bound_text(query: NamedQuery, values: dict[str, str]) -> str:
+    """The query as a reader can paste it: parameters bound in a VALUES block of parsed terms,
+    placed first in the WHERE clause; the `#+` header lines are dropped."""
+    terms = named_queries.bind(query, values) if values else {}
+    text = "\n".join(line for line in query.text.splitlines() if not line.startswith("#+"))
+    text = text.lstrip("\n")
+    if not terms:
+        return text
+    block = "\n  VALUES (" + " ".join(f"?{k}" for k in terms) + ") { ("
+    block += " ".join(terms.values()) + ") }"
+    position = _where_brace(text)
+    if position is None:
+        return text
+    return text[:position] + block + text[position:]
+
+
+def _where_brace(text: str) -> int | None:
+    """Offset just after the '{' opening the query's WHERE clause (or its first group)."""
+    seen_form = False
+    for match in _TOKEN.finditer(text):
+        kind, token = match.lastgroup, match.group()
+        if kind == "word" and token.upper() in QUERY_FORMS:
+            seen_form = True
+        elif seen_form and token == "{":
+            return match.end()
+    return None
+
+
+def editor_examples(queries: list[NamedQuery]) -> list[dict[str, object]]:
+    """Named queries for the editor: their text with the example values bound, ready to run."""
+    examples = []
+    for query in queries:
+        values = {p.name: p.example for p in query.params if p.example}
+        try:
+            text = bound_text(query, values)
+        except PlanGraphError:
+            values, text = {}, bound_text(query, {})
+        fragment = urlencode({"query": text, "tabTitle": query.name}, quote_via=quote)
+        examples.append(
+            {
+                "name": query.name,
+                "summary": query.summary,
+                "query": text,
+                "example_values": values,
+                "editor_url": request.script_root + "/sparql#" + fragment,
+            }
+        )
+    return examples
+
+
+def editor_prefixes(prefixes: dict[str, str]) -> str:
+    """PREFIX lines for the ontology's prefixes, the data files' prefixes and `pgr:`."""
+    merged = {
+        **prefixes,
+        **jsonld.ontology_prefixes(state().graph, state().config.base_iri),
+        "pgr": state().config.base_iri,
+    }
+    return "\n".join(f"PREFIX {name}: <{iri}>" for name, iri in sorted(merged.items()) if name)
+
+
+# --- the ontology's vocabulary, for grouping and naming --------------------------------------
+
+
+def subclasses(class_iri: str) -> set[str]:
+    """The class and everything declared below it (rdfs:subClassOf*), from the loaded ontology."""
+
+    def build() -> set[str]:
+        rows = state().graph.query(
+            f"SELECT DISTINCT ?c WHERE {{ ?c <{RDFS}subClassOf>* <{class_iri}> }}"
+        )
+        return {row["c"].value for row in rows} | {class_iri}  # type: ignore[attr-defined]
+
+    return cached("subclasses " + class_iri, build)
+
+
+def subproperties(property_iri: str) -> set[str]:
+    def build() -> set[str]:
+        rows = state().graph.query(
+            f"SELECT DISTINCT ?p WHERE {{ ?p <{RDFS}subPropertyOf>* <{property_iri}> }}"
+        )
+        return {row["p"].value for row in rows} | {property_iri}  # type: ignore[attr-defined]
+
+    return cached("subproperties " + property_iri, build)
+
+
+def context() -> dict[str, object]:
+    return cached("jsonld-context", lambda: jsonld.context(state().graph, state().config.base_iri))
