@@ -128,8 +128,9 @@ def _parse_path(path: Path, max_bytes: int) -> _Parsed:
     size = path.stat().st_size
     if size > max_bytes:
         raise InputError(
-            f"file too large to validate ({size / 1e6:.1f} MB > limit {max_bytes / 1e6:.1f} MB; "
-            "set PLANGRAPH_MAX_BODY_BYTES to raise it) / 文件过大，无法校验",
+            f"file too large to validate ({size / 2**20:.1f} MiB > limit "
+            f"{max_bytes / 2**20:.1f} MiB; PLANGRAPH_MAX_BODY_BYTES raises it) / "
+            "文件过大，无法校验",
             file=str(path),
         )
     quads, _ = parse_file(path)
