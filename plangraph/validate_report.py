@@ -65,7 +65,8 @@ def render_text(report: Report, lang: str = "zh", strict: bool = False) -> str:
     if not report.results:
         lines.append(words["none"])
     for edition, in_edition in groupby(report.results, key=lambda r: r.edition):
-        lines.append(f"■ {_group_label(report, edition, lang)} <{edition}>")
+        label = _group_label(report, edition, lang)
+        lines.append(f"■ {label} <{edition}>" if label else f"■ <{edition}>")
         results = list(in_edition)
         for severity in SEVERITIES:
             of_severity = [r for r in results if r.severity == severity]
