@@ -257,6 +257,7 @@ def edition_page(view: View) -> str:
     for task in by_class.get("Task", []):
         tasks_by_area[site.value(task.get("area"))].append(task)
     targets = site.run("edition-targets", edition=edition)
+    layout = _layout(site.run("edition-layout", edition=edition))
     targets_by_goal: dict[str, list[dict[str, Term]]] = defaultdict(list)
     for target in targets:
         targets_by_goal[target["goal"].value].append(target)
@@ -267,7 +268,14 @@ def edition_page(view: View) -> str:
         tasks_by_area=tasks_by_area,
         targets_by_goal=targets_by_goal,
         targets=targets,
-        layout=_layout(site.run("edition-layout", edition=edition)),
+        layout=layout,
+        zones_have_inferred=any(
+            inferred
+            for zones in layout.values()
+            for zone in zones
+            for districts in zone.places.values()
+            for _, inferred in districts
+        ),
         institutions=_institutions(site.run("edition-institutions", edition=edition)),
         sources=site.run("edition-sources", edition=edition),
         order=ELEMENT_ORDER,
@@ -379,6 +387,7 @@ def home_page(dataset: View | None) -> str:
         "home.html",
         dataset,
         crumbs=[],
+        no_crumbs=True,
         plans=plans,
         counts=counts,
         institutions=site.run("institutions-index"),

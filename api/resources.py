@@ -207,7 +207,10 @@ def resource(path: str) -> Response:
     iri = iri_for_path(path)
     if iri in ontology_iris():
         return ontology_document()
-    description = describe.describe(state().graph, iri)
+    try:
+        description = describe.describe(state().graph, iri)
+    except ValueError:  # not even an IRI (a path with '<', a space …): nothing can describe it
+        return not_found(iri)
     if not description:
         return not_found(iri)
     fmt = negotiate_format()

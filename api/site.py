@@ -285,14 +285,21 @@ def bound_text(query: NamedQuery, values: dict[str, str]) -> str:
 
 
 def _where_brace(text: str) -> int | None:
-    """Offset just after the '{' opening the query's WHERE clause (or its first group)."""
+    """Offset just after the '{' opening the query's WHERE clause (a CONSTRUCT template's brace
+    comes earlier and is skipped); for `SELECT * { … }` without WHERE, the first brace."""
+    tokens = [(m.lastgroup, m.group(), m.end()) for m in _TOKEN.finditer(text)]
+    tokens = [t for t in tokens if t[0] != "comment"]
+    for i, (kind, token, _) in enumerate(tokens):
+        if kind == "word" and token.upper() == "WHERE":
+            for _, following, end in tokens[i + 1 :]:
+                if following == "{":
+                    return end
     seen_form = False
-    for match in _TOKEN.finditer(text):
-        kind, token = match.lastgroup, match.group()
+    for kind, token, end in tokens:
         if kind == "word" and token.upper() in QUERY_FORMS:
             seen_form = True
         elif seen_form and token == "{":
-            return match.end()
+            return end
     return None
 
 
@@ -320,11 +327,11 @@ def editor_examples(queries: list[NamedQuery]) -> list[dict[str, object]]:
 
 def editor_prefixes(prefixes: dict[str, str]) -> str:
     """PREFIX lines for the ontology's prefixes, the data files' prefixes and `pgr:`."""
-    merged = {
-        **prefixes,
-        **jsonld.ontology_prefixes(state().graph, state().config.base_iri),
-        "pgr": state().config.base_iri,
-    }
+    ontology = cached(
+        "ontology-prefixes",
+        lambda: jsonld.ontology_prefixes(state().graph, state().config.base_iri),
+    )
+    merged = {**prefixes, **ontology, "pgr": state().config.base_iri}
     return "\n".join(f"PREFIX {name}: <{iri}>" for name, iri in sorted(merged.items()) if name)
 
 

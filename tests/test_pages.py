@@ -1,0 +1,344 @@
+"""The HTML pages as readers get them: what each page must show, checked against SPARQL answers
+from the same server, the two languages, the links to data and queries, and escaping."""
+
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import parse_qs, unquote, urlparse
+
+import pytest
+import requests
+
+from tests.conftest import DATA, REPO, Server, ServerFactory
+
+BASE = "https://w3id.org/plangraph/"
+PG = BASE + "ontology#"
+HTML = {"Accept": "text/html", "Accept-Language": "zh-CN,zh;q=0.9"}
+
+
+def page(server: Server, path: str, **headers: str) -> requests.Response:
+    response = requests.get(server.url + path, headers={**HTML, **headers}, timeout=30)
+    assert response.status_code == 200, (path, response.text[:300])
+    assert response.headers["Content-Type"].startswith("text/html")
+    return response
+
+
+def select(server: Server, query: str) -> list[dict[str, str]]:
+    response = requests.post(
+        server.sparql,
+        data={
+            "query": f"PREFIX pg: <{PG}>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+            + query
+        },
+        headers={"Accept": "application/sparql-results+json"},
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    return [
+        {k: v["value"] for k, v in row.items()} for row in response.json()["results"]["bindings"]
+    ]
+
+
+def text_of(markup: str) -> str:
+    """The page's text as a reader sees it (tags dropped, entities decoded)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", markup))
+
+
+def local(iri: str) -> str:
+    return "/" + iri[len(BASE) :]
+
+
+def row_cells(markup: str, href: str) -> list[str]:
+    """The numeric cells of the table row that links to `href`."""
+    for row in re.findall(r"<tr>(.*?)</tr>", markup, re.S):
+        if f'href="{href}"' in row:
+            return re.findall(r'<td class="n">([^<]*)</td>', row)
+    raise AssertionError(f"no table row links to {href}")
+
+
+# --- home ----------------------------------------------------------------------------------
+
+
+def test_home_lists_every_plan_and_edition_with_its_counts(live_server: Server) -> None:
+    markup = page(live_server, "/").text
+    editions = select(
+        live_server,
+        """SELECT ?edition ?plan (COUNT(DISTINCT ?task) AS ?tasks) WHERE {
+             ?edition a pg:PlanEdition . OPTIONAL { ?edition pg:editionOf ?plan }
+             OPTIONAL { ?task a pg:Task ; pg:inEdition ?edition } } GROUP BY ?edition ?plan""",
+    )
+    assert len(editions) >= 3
+    for row in editions:
+        if "plan" in row:
+            assert f'href="{local(row["plan"])}"' in markup
+        cells = row_cells(markup, local(row["edition"]))
+        # principles, goals, targets, task areas, tasks, zones, institutions
+        assert cells[4] == row["tasks"], (row["edition"], cells)
+    assert 'href="/.well-known/void' in markup
+    assert 'href="/sparql"' in markup
+
+
+def test_home_lists_institutions_and_themes(live_server: Server) -> None:
+    markup = page(live_server, "/").text
+    for row in select(live_server, "SELECT ?i WHERE { ?i a/rdfs:subClassOf* pg:Institution }"):
+        assert f'href="{local(row["i"])}"' in markup, row["i"]
+    assert 'href="/theme/blockchain"' in markup
+
+
+# --- edition -------------------------------------------------------------------------------
+
+
+def test_edition_page_shows_the_structure_as_the_text_has_it(live_server: Server) -> None:
+    edition = BASE + "edition/bj-jinke-2020"
+    markup = page(live_server, local(edition)).text
+    text = text_of(markup)
+    elements = select(
+        live_server,
+        f"""SELECT ?e ?class ?heading WHERE {{
+              ?e pg:inEdition <{edition}> ; a ?class . OPTIONAL {{ ?e pg:heading ?heading }}
+              VALUES ?class {{ pg:Principle pg:Goal pg:TaskArea pg:Task }} }}""",
+    )
+    assert {r["class"] for r in elements} == {
+        PG + c for c in ("Principle", "Goal", "TaskArea", "Task")
+    }
+    for row in elements:
+        assert f'href="{local(row["e"])}"' in markup, row["e"]
+        if "heading" in row:
+            assert row["heading"] in text
+    # Tasks appear under their area, in order.
+    areas = select(
+        live_server,
+        f"""SELECT ?area ?task ?n WHERE {{ ?task pg:inTaskArea ?area ; pg:number ?n .
+              ?area pg:inEdition <{edition}> }} ORDER BY ?n""",
+    )
+    positions = [markup.index(f'href="{local(r["task"])}"') for r in areas]
+    assert positions == sorted(positions)
+    first_area = markup.index(f'href="{local(areas[0]["area"])}"')
+    assert first_area < positions[0]
+
+
+def test_edition_page_has_targets_as_a_table(live_server: Server) -> None:
+    edition = BASE + "edition/bj-jinke-2020"
+    markup = page(live_server, local(edition)).text
+    targets = select(
+        live_server, f"SELECT ?t WHERE {{ ?t a pg:Target ; pg:ofGoal/pg:inEdition <{edition}> }}"
+    )
+    tables = re.findall(r'<table class="targets">(.*?)</table>', markup, re.S)
+    rows = [r for t in tables for r in re.findall(r"<tr>(.*?)</tr>", t, re.S) if "<td" in r]
+    assert len(rows) == len(targets) > 0
+    assert all(any(f'href="{local(t["t"])}"' in r for r in rows) for t in targets)
+
+
+def test_edition_page_shows_layout_institutions_and_source(live_server: Server) -> None:
+    markup = page(live_server, "/edition/sh-fintech-2020").text
+    for zone in ("sh-lujiazui", "sh-zhangjiang", "sh-belt", "sh-lingang"):
+        assert f'href="/zone/{zone}"' in markup
+    assert 'href="/place/lujiazui"' in markup
+    assert 'id="institutions"' in markup and 'href="/institution/pboc"' in markup
+    assert 'href="/source/sh-fintech-2020-text"' in markup
+    assert "沪府办规〔2020〕1号" in markup
+    assert 'href="/plan/sh-fintech-centre"' in markup  # breadcrumbs: plan → edition
+
+
+# --- task ----------------------------------------------------------------------------------
+
+
+def test_task_page_has_full_text_quote_themes_institutions_and_breadcrumbs(
+    live_server: Server,
+) -> None:
+    task = BASE + "edition/sh-fintech-2020/task/15"
+    markup = page(live_server, local(task)).text
+    (row,) = select(
+        live_server,
+        f"""SELECT ?text ?quote ?area ?edition ?plan WHERE {{ <{task}> pg:text ?text ;
+              pg:evidence/pg:quote ?quote ; pg:inTaskArea ?area ; pg:inEdition ?edition .
+              ?edition pg:editionOf ?plan }}""",
+    )
+    assert html.escape(row["text"], quote=False) in markup
+    assert html.escape(row["quote"], quote=False) in markup
+    for theme in select(live_server, f"SELECT ?t WHERE {{ <{task}> pg:theme ?t }}"):
+        assert f'href="{local(theme["t"])}"' in markup
+    assert 'href="/institution/pboc"' in markup
+    assert "支持对象机构" in markup  # the role's zh label, from the ontology
+    crumbs = re.search(r'<nav class="crumbs".*?</nav>', markup, re.S).group(0)
+    order = [crumbs.index(f'href="{local(row[k])}"') for k in ("plan", "edition", "area")]
+    assert order == sorted(order)
+    assert 'rel="prev" href="/edition/sh-fintech-2020/task/14"' in markup
+    assert 'rel="next" href="/edition/sh-fintech-2020/task/16"' in markup
+
+
+# --- institution, zone, theme ----------------------------------------------------------------
+
+
+def test_institution_page_lists_every_task_that_names_it_with_its_role(live_server: Server) -> None:
+    institution = BASE + "institution/pboc"
+    markup = page(live_server, local(institution)).text
+    rows = requests.get(
+        live_server.url + "/queries/tasks-by-institution",
+        params={"institution": institution},
+        headers={"Accept": "application/sparql-results+json"},
+        timeout=30,
+    ).json()["results"]["bindings"]
+    assert rows
+    for row in rows:
+        assert f'href="{local(row["task"]["value"])}"' in markup
+        assert f'href="/ontology#{row["role"]["value"].split("#")[1]}"' in markup
+    assert f"tasks-by-institution?institution={institution}" in markup
+
+
+def test_zone_page_shows_places_function_and_its_layout(live_server: Server) -> None:
+    markup = page(live_server, "/zone/sh-lujiazui").text
+    assert 'href="/place/lujiazui"' in markup
+    assert "金融科技应用示范城" in markup
+    for sibling in ("sh-zhangjiang", "sh-belt", "sh-lingang"):
+        assert f'href="/zone/{sibling}"' in markup
+    assert 'href="/edition/sh-fintech-2020/layout"' in markup
+
+
+def test_theme_page_lists_tasks_across_plans(live_server: Server) -> None:
+    theme = BASE + "theme/regtech"
+    markup = page(live_server, local(theme)).text
+    tasks = select(
+        live_server, f"SELECT ?t ?e WHERE {{ ?t a pg:Task ; pg:theme <{theme}> ; pg:inEdition ?e }}"
+    )
+    assert len({t["e"] for t in tasks}) >= 2, "regtech should span plans"
+    for task in tasks:
+        assert f'href="{local(task["t"])}"' in markup
+
+
+# --- languages -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "accept_language", "expected"),
+    [
+        ("", "zh-CN,zh;q=0.9,en;q=0.8", "zh"),
+        ("", "en-GB,en;q=0.9", "en"),
+        ("", "fr-FR", "zh"),
+        ("?lang=en", "zh-CN", "en"),
+        ("?lang=zh", "en-US", "zh"),
+    ],
+)
+def test_language_by_parameter_or_accept_language(
+    live_server: Server, query: str, accept_language: str, expected: str
+) -> None:
+    response = page(
+        live_server, "/edition/sh-fintech-2020" + query, **{"Accept-Language": accept_language}
+    )
+    assert f'<html lang="{expected}">' in response.text
+    assert response.headers["Content-Language"] == expected
+    assert "Accept-Language" in response.headers["Vary"]
+    title = re.search(r"<h1>(.*?)</h1>", response.text, re.S).group(1)
+    first = "加快推进上海金融科技中心建设实施方案" if expected == "zh" else "Implementation Plan"
+    assert title.startswith(first)
+
+
+def test_language_switch_keeps_the_page(live_server: Server) -> None:
+    markup = page(live_server, "/institution/pboc?lang=zh").text
+    assert 'href="/institution/pboc?lang=en"' in markup
+    # links inside a page chosen by ?lang= keep that language
+    assert 'href="/edition/' in markup and "?lang=zh" in markup
+
+
+# --- links to data and queries -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/edition/bj-jinke-2020",
+        "/edition/bj-jinke-2020/task/1",
+        "/institution/pboc",
+        "/zone/bj-core",
+        "/theme/blockchain",
+        "/plan/bj-jinke",
+        "/source/bj-jinke-2020-text",
+    ],
+)
+def test_every_page_links_to_its_data_and_the_queries_behind_it(
+    live_server: Server, path: str
+) -> None:
+    markup = page(live_server, path).text
+    for fmt, media in [("turtle", "text/turtle"), ("jsonld", "application/ld+json")]:
+        href = html.unescape(re.search(rf'href="([^"]*format={fmt})"', markup).group(1))
+        data = requests.get(live_server.url + href, timeout=30)
+        assert data.headers["Content-Type"].startswith(media)
+    editor_links = [html.unescape(h) for h in re.findall(r'href="(/sparql#[^"]+)"', markup)]
+    assert editor_links, "no query behind the page"
+    for link in editor_links:
+        fragment = parse_qs(urlparse(link).fragment)
+        query = fragment["query"][0]
+        result = requests.post(
+            live_server.sparql,
+            data={"query": query},
+            headers={"Accept": "application/sparql-results+json, application/n-triples"},
+            timeout=30,
+        )
+        assert result.status_code == 200, (fragment["tabTitle"], result.text[:300])
+        rows = (
+            result.json()["results"]["bindings"]
+            if "json" in result.headers["Content-Type"]
+            else result.text.splitlines()
+        )
+        assert rows, f"{fragment['tabTitle']} returns nothing for {path}"
+    assert "<script" not in markup, "pages must be readable without scripts"
+
+
+def test_editor_offers_named_queries_and_preloads_prefixes(live_server: Server) -> None:
+    markup = page(live_server, "/sparql").text
+    assert '/static/vendor/yasgui/yasgui.min.js"' in markup
+    for path in sorted((REPO / "queries").glob("*.rq")):
+        assert f'data-name="{path.stem}"' in markup
+    assert "PREFIX pg: <https://w3id.org/plangraph/ontology#>" in unquote(markup)
+    assert '"variables", "prefixes"' in markup  # no LOV completers
+
+
+def test_named_queries_page_lists_them_all(live_server: Server) -> None:
+    markup = page(live_server, "/queries").text
+    for path in sorted((REPO / "queries").glob("*.rq")):
+        assert f'id="{path.stem}"' in markup
+
+
+# --- escaping ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def script_server(server_factory: ServerFactory) -> Server:
+    """The mini graph plus labels and text that look like markup (tests/data/script-label)."""
+    return server_factory(
+        "--data", str(REPO / "ontology"), str(DATA / "mini"), str(DATA / "script-label")
+    )
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/edition/test-mini-2020",
+        "/edition/test-mini-2020/task/3",
+        "/institution/script-test",
+    ],
+)
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_markup_in_the_data_is_shown_never_run(script_server: Server, path: str, lang: str) -> None:
+    markup = page(script_server, f"{path}?lang={lang}").text
+    assert "<script" not in markup.lower()
+    assert "<img src=x" not in markup
+    assert "&lt;script&gt;alert(" in markup
+    assert "</title><script>" not in markup
+
+
+def test_void_page_has_no_script(script_server: Server) -> None:
+    assert "<script" not in page(script_server, "/.well-known/void").text
+
+
+def test_not_found_page_escapes_the_path(script_server: Server) -> None:
+    response = requests.get(
+        script_server.url + "/x%3Cscript%3Ealert(1)%3C/script%3E",
+        headers={"Accept": "text/html"},
+        timeout=30,
+    )
+    assert response.status_code == 404
+    assert "<script" not in response.text
+    assert "&lt;script&gt;" in response.text
