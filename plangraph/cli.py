@@ -371,7 +371,12 @@ def _validate(args: argparse.Namespace) -> int:
     from plangraph.validate_report import render
 
     config = _config(args)
-    report = validate_files(args.files or None, data=config.data, max_bytes=config.max_body_bytes)
+    report = validate_files(
+        args.files or None,
+        data=config.data,
+        max_bytes=config.max_body_bytes,
+        inference=getattr(args, "inference", None),  # none unless a flag asks for rdfs/owlrl
+    )
     sys.stdout.buffer.write(render(report, args.format, args.lang, args.strict).encode("utf-8"))
     sys.stdout.flush()
     return 0 if report.passes(args.strict) else 1

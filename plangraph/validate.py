@@ -71,12 +71,6 @@ class Result:
     def label(self, lang: str) -> str:
         return pick_language(self.focus_label, lang)
 
-    def key(self) -> tuple[str, str, str | None, str]:
-        """What identifies a result across runs (blank-node ids do not survive a reload)."""
-        focus = "_:" if self.focus.startswith("_:") else self.focus
-        shape = "_:" if self.shape.startswith("_:") else self.shape
-        return (focus, shape, self.path, self.severity)
-
 
 @dataclass
 class Report:
