@@ -121,6 +121,10 @@ def test_edition_page_shows_its_structure(browser: Browser, live_server: Server)
     assert page.locator("table.targets tbody tr").count() == 3
     assert page.locator("table.layout tbody tr").count() == 4
     shoot(page, "edition")
+    for section in ("Goal", "TaskArea", "SpatialLayout"):
+        page.evaluate(f"document.getElementById('{section}').scrollIntoView()")
+        shoot(page, f"edition-{section.lower()}")
+    page.evaluate("window.scrollTo(0, 0)")
     shoot(page, "edition-full", full_page=True)
     page.click("ol.tasks a[href='/edition/sh-fintech-2020/task/15']")
     page.wait_for_url("**/task/15")

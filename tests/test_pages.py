@@ -118,6 +118,16 @@ def test_edition_page_shows_the_structure_as_the_text_has_it(live_server: Server
     assert first_area < positions[0]
 
 
+def test_edition_page_contents_links_land_on_sections(live_server: Server) -> None:
+    for edition in ("bj-jinke-2020", "sh-fintech-2020", "xc-jinke-2021"):
+        markup = page(live_server, f"/edition/{edition}").text
+        toc = re.search(r'<nav class="toc".*?</nav>', markup, re.S).group(0)
+        anchors = re.findall(r'href="#([^"]+)"', toc)
+        assert anchors
+        for anchor in anchors:
+            assert f'id="{anchor}"' in markup, (edition, anchor)
+
+
 def test_edition_page_has_targets_as_a_table(live_server: Server) -> None:
     edition = BASE + "edition/bj-jinke-2020"
     markup = page(live_server, local(edition)).text
