@@ -105,8 +105,28 @@ def serialize_triples(
         prefixes = _prefixes(graph, dump)
     elif dump.rdf_format == ox.RdfFormat.N_TRIPLES:
         prefixes = None
+    if prefixes:
+        prefixes = used_prefixes(triples, prefixes)
     ox.serialize(triples, out, dump.rdf_format, prefixes=prefixes or None)
     return out.getvalue()
+
+
+def used_prefixes(triples: list[ox.Triple], prefixes: dict[str, str]) -> dict[str, str]:
+    """Only the prefixes some IRI of the triples starts with, so a short answer stays short."""
+    iris = {
+        term.value
+        for t in triples
+        for term in (t.subject, t.predicate, t.object, getattr(t.object, "datatype", None))
+        if isinstance(term, ox.NamedNode)
+    }
+    namespaces = {
+        iri.rsplit("#", 1)[0] + "#" if "#" in iri else iri.rsplit("/", 1)[0] + "/" for iri in iris
+    }
+    return {
+        name: ns
+        for name, ns in prefixes.items()
+        if ns in namespaces or any(iri.startswith(ns) for iri in iris)
+    }
 
 
 def merged_triples(graph: GraphStore) -> list[ox.Triple]:
