@@ -73,6 +73,8 @@ class View:
     desc: Description
     props: dict[Term, list[Prop]] = field(default_factory=dict)
     inbound: list[tuple[Term, str]] = field(default_factory=list)
+    # (owner, span) for every span that points here: who quotes this source, and where
+    cited: list[tuple[ox.NamedNode, ox.BlankNode]] = field(default_factory=list)
 
     @classmethod
     def of(cls, desc: Description) -> View:
@@ -92,7 +94,27 @@ class View:
             },
             key=lambda sp: (site.label(sp[1]), _number(desc, sp[0]), sp[0].value),
         )
-        return cls(desc, props, inbound)
+        cited = sorted(
+            {
+                (owner.subject, t.subject)
+                for t in [*desc.own, *desc.inbound]
+                if t.object == node and isinstance(t.subject, ox.BlankNode)
+                for owner in [*desc.own, *desc.inbound]
+                if owner.object == t.subject and isinstance(owner.subject, ox.NamedNode)
+            },
+            key=lambda pair: (_literal_int(props.get(pair[1], []), PG + "start"), pair[0].value),
+        )
+        return cls(desc, props, inbound, cited)
+
+    def span(self, node: ox.BlankNode) -> Span:
+        quote = self._one(node, PG + "quote")
+        start, end = self._one(node, PG + "start"), self._one(node, PG + "end")
+        return Span(
+            quote.value if quote else "",
+            None,
+            int(start.value) if start else None,
+            int(end.value) if end else None,
+        )
 
     @property
     def node(self) -> ox.NamedNode:
@@ -147,6 +169,16 @@ class View:
 
     def is_a(self, class_iri: str) -> bool:
         return bool(set(self.types()) & site.subclasses(class_iri))
+
+
+def _literal_int(props: list[Prop], predicate: str) -> int:
+    for prop in props:
+        if prop.predicate == predicate and prop.objects:
+            try:
+                return int(prop.objects[0].value)
+            except ValueError:
+                return 0
+    return 0
 
 
 def _ordered(by_predicate: dict[str, list[Term]]) -> list[tuple[str, list[Term]]]:

@@ -217,6 +217,19 @@ def test_theme_page_lists_tasks_across_plans(live_server: Server) -> None:
         assert f'href="{local(task["t"])}"' in markup
 
 
+def test_source_page_lists_the_evidence_that_quotes_it(live_server: Server) -> None:
+    source = BASE + "source/sh-fintech-2020-text"
+    markup = page(live_server, local(source)).text
+    spans = select(
+        live_server,
+        f"""SELECT ?owner ?span WHERE {{ ?owner pg:evidence ?span .
+              ?span pg:sourceDocument <{source}> }}""",
+    )
+    table = re.search(r'<table class="cited">(.*?)</table>', markup, re.S).group(1)
+    assert len(re.findall(r"<tr><td", table)) == len(spans) > 50
+    assert 'href="/edition/sh-fintech-2020/task/15"' in table
+
+
 # --- languages -----------------------------------------------------------------------------
 
 
