@@ -19,13 +19,16 @@ $(STAMP): pyproject.toml
 serve: $(STAMP)
 	$(BIN)/plangraph serve --host $(HOST) --port $(PORT)
 
-# Debian packages some tests need (rapper for dump parsing, chromium for the browser test).
-# Installed only when missing; when apt-get is impossible the tests that need them skip loudly.
+# Debian packages some tests need: rapper to parse the dumps, chromium for the browser test,
+# CJK fonts so its screenshots show Chinese. Installed only when missing; when apt-get is
+# impossible the tests that need them skip loudly.
+DEBS := raptor2-utils chromium fonts-noto-cjk
 system-deps:
-	@if ! command -v rapper >/dev/null || ! command -v chromium >/dev/null; then \
+	@if ! command -v rapper >/dev/null || ! command -v chromium >/dev/null \
+	    || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq raptor2-utils chromium >/dev/null) \
-	      || echo "WARNING: apt-get could not install raptor2-utils/chromium; those tests will skip"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBS) >/dev/null) \
+	      || echo "WARNING: apt-get could not install $(DEBS); those tests will skip"; \
 	  else echo "WARNING: not root or no apt-get; tests needing rapper/chromium will skip"; fi; \
 	fi
 

@@ -36,11 +36,9 @@ Term = ox.NamedNode | ox.BlankNode | ox.Literal
 def cached(key: str, build: Callable[[], T]) -> T:
     """Per-app memo of what depends only on the loaded data (read-only while serving).
 
-    Keyed by the store's size as well, so a SPARQL Update through the write token is seen."""
+    Keyed by the data's generation too, so a SPARQL Update through the write token is seen."""
     memo: dict[tuple[str, int], Any] = current_app.extensions.setdefault("plangraph-site", {})
-    if "pg_size" not in g:
-        g.pg_size = len(state().graph.store)  # counting costs ~0.2 ms: once per request
-    full = (key, g.pg_size)
+    full = (key, state().generation)
     if full not in memo:
         memo[full] = build()
     return memo[full]

@@ -21,6 +21,7 @@ class AppState:
     graph: GraphStore
     engine: QueryEngine | None = None  # None: run in-process, without a time limit
     named_queries: dict[str, NamedQuery] = field(default_factory=dict)
+    generation: int = 0  # bumped by every authorised update; caches key on it
 
     @cached_property
     def stats(self) -> Stats:
@@ -36,6 +37,7 @@ class AppState:
         """Forget cached facts about the data after an authorised update."""
         for name in ("stats", "named_graphs"):
             self.__dict__.pop(name, None)
+        self.generation += 1
 
     def run(self, job: QueryJob) -> QueryOutcome:
         """Run an untrusted query: in a worker, under the time limit, when an engine runs."""

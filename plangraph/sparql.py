@@ -296,6 +296,14 @@ def execute(store: ox.Store, job: QueryJob) -> QueryOutcome:
     """Run a checked query and serialise it; the row cap cuts, and says so, never silently."""
     try:
         result = store.query(job.query, **_dataset_options(job))
+    except RuntimeError as err:
+        if not job.substitutions:
+            raise
+        # pyoxigraph binds only variables the query projects (SEP-0007)
+        raise QuerySyntaxError(
+            f"cannot bind parameters {', '.join(sorted(job.substitutions))}: {err} / "
+            "参数无法绑定：查询未投影该变量"
+        ) from None
     except SyntaxError as err:
         line, column = _syntax_position(err)
         raise QuerySyntaxError(

@@ -146,3 +146,17 @@ def test_persistent_store_reopens_quickly_when_sources_are_unchanged(
     assert "reopened" in log, log
     seconds = float(re.search(r"sources unchanged\) in ([0-9.]+) s", log).group(1))
     assert seconds < 1.0, log
+
+
+def test_a_parameter_the_query_does_not_project_is_a_clear_error(tmp_path: Path) -> None:
+    query = tmp_path / "unprojected.rq"
+    query.write_text(
+        "#+ summary: a parameter that is not projected\n"
+        "#+ params: thing (IRI, e.g. urn:x:a)\n"
+        "SELECT ?s WHERE { ?s ?p ?thing }\n",
+        encoding="utf-8",
+    )
+    result = plangraph("query", str(query), "--param", "thing=urn:x:a", "--data", MINI)
+    assert result.returncode == 2
+    assert "cannot bind parameters thing" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -187,6 +187,8 @@ def test_update_with_the_write_token_is_applied(server_factory: ServerFactory) -
     assert accepted.status_code == 204
     answer = wrapper(server, "ASK { <urn:x:s> <urn:x:p> 'written' }", JSON).queryAndConvert()
     assert answer["boolean"] is True
+    dump = requests.get(server.url + "/dumps/plangraph.nt", timeout=30)
+    assert '<urn:x:s> <urn:x:p> "written" .' in dump.text  # cached dumps are rebuilt
 
 
 def test_service_is_refused_without_any_connection_attempt(mini_server: Server) -> None:
