@@ -200,6 +200,7 @@ def _serve(args: argparse.Namespace) -> int:
     )
     started = time.perf_counter()
     graph = store.load(config.data, config.store_dir)
+    load_seconds = time.perf_counter() - started
     if graph.path is not None:
         open_store = functools.partial(store.open_read_only, graph.path)
     else:
@@ -217,7 +218,8 @@ def _serve(args: argparse.Namespace) -> int:
     how = f"reopened {graph.path} (sources unchanged)" if graph.reopened else "loaded"
     print(
         f"plangraph: {len(graph)} triples from {len(graph.files)} files, {how} in "
-        f"{time.perf_counter() - started:.2f} s; serving http://{config.host}:{config.port}/ "
+        f"{load_seconds:.2f} s, ready in {time.perf_counter() - started:.2f} s; "
+        f"serving http://{config.host}:{config.port}/ "
         f"(SPARQL at /sparql; query limit {config.query_timeout:g} s)",
         file=sys.stderr,
         flush=True,
