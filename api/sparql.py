@@ -62,9 +62,16 @@ def run_query(
         named_graphs=params.get("named-graph-uri") or None,
         substitutions=substitutions or {},
         prefixes=app_state.graph.prefixes if kind == "graph" else {},
-        base_iri=request.base_url,
+        base_iri=_base_iri() if "<" in query else None,
     )
     return _respond(app_state.run(job), app_state.config.max_rows)
+
+
+def _base_iri() -> str:
+    """The request's own URL, for relative IRIs in a query; werkzeug's base_url costs 0.1 ms."""
+    environ = request.environ
+    host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "localhost")
+    return f"{environ['wsgi.url_scheme']}://{host}{environ.get('SCRIPT_NAME', '')}{request.path}"
 
 
 def _respond(outcome: QueryOutcome, max_rows: int) -> Response:
