@@ -175,7 +175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         lambda: subprocess.run([sys.executable, "-c", "import plangraph.validate"], check=True),
         3,
     )
-    say(f"{'  of which Python start-up and imports (pySHACL, rdflib)':58} {'':9} {startup:8.2f}s")
+    say(f"{'  Python start-up and imports alone (pySHACL, rdflib)':58} {'':9} {startup:8.2f}s")
     say(
         f"shipped graph: {report.count('Violation')} violations, {report.count('Warning')} "
         f"warnings, {report.count('Info')} infos"
@@ -190,13 +190,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     serial, violations = corpus_rate(corpus.edition_files, context, 1)
     failures += violations
-    say(f"  serial, 1 process          {serial:7.2f} editions/s  ({1 / serial:.2f} s per edition)")
+    say(f"  {'serial, 1 process':24} {serial:7.2f} editions/s  ({1 / serial:.2f} s per edition)")
     parallel, violations = corpus_rate(corpus.edition_files, context, args.workers)
     failures += violations
-    say(
-        f"  parallel, {args.workers} processes{'':8}{parallel:7.2f} editions/s  "
-        f"({parallel / serial:.2f}x serial)"
-    )
+    label = f"parallel, {args.workers} processes"
+    say(f"  {label:24} {parallel:7.2f} editions/s  ({parallel / serial:.2f}x serial)")
     say(f"  violations in the synthetic corpus: {violations}")
     say(f"load average {os.getloadavg()[0]:.2f} at the end")
 
