@@ -114,6 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--format", "-f", choices=["text", "json", "turtle"], default="text")
     validate.add_argument("--lang", choices=["zh", "en"], default="zh")
     validate.add_argument("--strict", action="store_true", help="warnings fail too")
+    validate.add_argument(
+        "--inference",
+        choices=["none", "rdfs", "owlrl", "both"],
+        default="none",
+        help="entailment to run before validating (default none: the data as written)",
+    )
     validate.set_defaults(func=_validate)
 
     ingest = sub.add_parser(
@@ -377,7 +383,7 @@ def _validate(args: argparse.Namespace) -> int:
         args.files or None,
         data=config.data,
         max_bytes=config.max_body_bytes,
-        inference=getattr(args, "inference", None),  # none unless a flag asks for rdfs/owlrl
+        inference=args.inference,
     )
     sys.stdout.buffer.write(render(report, args.format, args.lang, args.strict).encode("utf-8"))
     sys.stdout.flush()
