@@ -52,16 +52,24 @@ def start_server(*args: str, log_dir: Path, env: dict[str, str] | None = None) -
         env={**os.environ, **(env or {})},
     )
     url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_answering(url, process, log)
+    except BaseException:
+        process.kill()  # never leave a half-started server behind
+        raise
+    return Server(url, process, log)
+
+
+def _wait_until_answering(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited early:\n{log.read_text()}")
         try:
             requests.get(url + "/sparql", params={"query": "ASK {}"}, timeout=2)
-            return Server(url, process, log)
+            return
         except (requests.ConnectionError, requests.ReadTimeout):
             time.sleep(0.1)
-    process.kill()
     raise RuntimeError(f"server did not answer within 60 s:\n{log.read_text()}")
 
 
