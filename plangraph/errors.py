@@ -66,3 +66,20 @@ class PayloadTooLarge(PlanGraphError):
     def __post_init__(self) -> None:
         self.status = 413
         super().__post_init__()
+
+
+def syntax_location(err: SyntaxError) -> tuple[int | None, int | None, str]:
+    """Line, column and message of a pyoxigraph parser error, whichever form it takes.
+
+    RDF parsers fill SyntaxError.lineno/offset; the SPARQL parser writes "error at L:C: msg".
+    """
+    text = str(err.msg if err.msg else err)
+    if err.lineno is not None:
+        message = text.split(": ", 1)[1] if text.startswith("Parser error at ") else text
+        return err.lineno, err.offset, message
+    if text.startswith("error at "):
+        position, _, message = text[len("error at ") :].partition(": ")
+        line, _, column = position.partition(":")
+        if line.isdigit() and column.isdigit():
+            return int(line), int(column), message.strip()
+    return None, None, text

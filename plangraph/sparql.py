@@ -13,8 +13,13 @@ from itertools import islice
 
 import pyoxigraph as ox
 
-from plangraph.errors import NotAcceptable, QueryRefused, QuerySyntaxError, UpdateRefused
-from plangraph.store import _syntax_message, _syntax_position
+from plangraph.errors import (
+    NotAcceptable,
+    QueryRefused,
+    QuerySyntaxError,
+    UpdateRefused,
+    syntax_location,
+)
 
 # --- formats -------------------------------------------------------------------------------
 
@@ -305,11 +310,9 @@ def execute(store: ox.Store, job: QueryJob) -> QueryOutcome:
             "参数无法绑定：查询未投影该变量"
         ) from None
     except SyntaxError as err:
-        line, column = _syntax_position(err)
+        line, column, message = syntax_location(err)
         raise QuerySyntaxError(
-            f"SPARQL syntax error / SPARQL 语法错误: {_syntax_message(err)}",
-            line=line,
-            column=column,
+            f"SPARQL syntax error / SPARQL 语法错误: {message}", line=line, column=column
         ) from None
     if isinstance(result, ox.QueryBoolean):
         media, fmt = RESULT_FORMATS[job.fmt]

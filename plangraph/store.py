@@ -16,7 +16,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from plangraph.config import BASE_IRI
-from plangraph.errors import InputError
+from plangraph.errors import InputError, syntax_location
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 GRAPH_NAMING_CLASSES = {
@@ -121,12 +121,9 @@ def parse_bytes(
         parser = ox.parse(data, format=fmt, base_iri=BASE_IRI)
         quads = list(parser)
     except SyntaxError as err:
-        line, column = _syntax_position(err)
+        line, column, message = syntax_location(err)
         raise InputError(
-            f"{fmt.name} syntax error / 语法错误: {_syntax_message(err)}",
-            file=source,
-            line=line,
-            column=column,
+            f"{fmt.name} syntax error / 语法错误: {message}", file=source, line=line, column=column
         ) from None
     if prefixes is not None and fmt in {ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.N3}:
         for name, iri in parser.prefixes.items():
@@ -202,25 +199,3 @@ def _fingerprint(files: list[Path]) -> list[list[object]]:
 
 def _hidden(child: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in child.relative_to(root).parts)
-
-
-def _syntax_position(err: SyntaxError) -> tuple[int | None, int | None]:
-    if err.lineno is not None:
-        return err.lineno, err.offset
-    # pyoxigraph's query errors read "error at LINE:COL: message"
-    text = str(err)
-    if text.startswith("error at "):
-        pos = text[len("error at ") :].split(":", 2)
-        if len(pos) == 3 and pos[0].isdigit() and pos[1].isdigit():
-            return int(pos[0]), int(pos[1])
-    return None, None
-
-
-def _syntax_message(err: SyntaxError) -> str:
-    text = str(err.msg if err.msg else err)
-    for prefix in ("Parser error at ",):
-        if text.startswith(prefix) and ": " in text:
-            return text.split(": ", 1)[1]
-    if text.startswith("error at ") and text.count(":") >= 2:
-        return text.split(":", 2)[2].strip()
-    return text

@@ -107,3 +107,11 @@ def live_server(server_factory: Callable[..., Server]) -> Server:
 def mini_server(server_factory: Callable[..., Server]) -> Server:
     """A server on the small fixture graph in tests/data/mini."""
     return server_factory("--data", str(DATA / "mini"))
+
+
+@pytest.fixture(scope="session")
+def script_server(server_factory: Callable[..., Server]) -> Server:
+    """The mini graph plus labels and text that look like markup (tests/data/script-label)."""
+    return server_factory(
+        "--data", str(REPO / "ontology"), str(DATA / "mini"), str(DATA / "script-label")
+    )

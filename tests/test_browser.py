@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATA, REPO, Server, ServerFactory
+from tests.conftest import REPO, Server
 
 CHROMIUM = Path("/usr/bin/chromium")
 # The flags of .library/env/machines/python.md: no sandbox as root, and no background
@@ -179,13 +179,6 @@ def test_editor_opens_the_query_a_page_links_to(browser: Browser, live_server: S
     assert "VALUES" in page.locator(".tabPanel.active .CodeMirror").first.inner_text()
     page.click(".tabPanel.active .yasqe_queryButton")
     page.locator(".tabPanel.active .yasr table.dataTable tbody tr").first.wait_for(timeout=20_000)
-
-
-@pytest.fixture(scope="module")
-def script_server(server_factory: ServerFactory) -> Server:
-    return server_factory(
-        "--data", str(REPO / "ontology"), str(DATA / "mini"), str(DATA / "script-label")
-    )
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 import pytest
 import requests
 
-from tests.conftest import DATA, REPO, Server, ServerFactory
+from tests.conftest import REPO, Server
 
 BASE = "https://w3id.org/plangraph/"
 PG = BASE + "ontology#"
@@ -324,14 +324,6 @@ def test_named_queries_page_lists_them_all(live_server: Server) -> None:
 
 
 # --- escaping ------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def script_server(server_factory: ServerFactory) -> Server:
-    """The mini graph plus labels and text that look like markup (tests/data/script-label)."""
-    return server_factory(
-        "--data", str(REPO / "ontology"), str(DATA / "mini"), str(DATA / "script-label")
-    )
 
 
 @pytest.mark.parametrize(
