@@ -95,7 +95,9 @@ class QueryEngine:
                 _zygote_main(zygote_end, self._address, self._authkey, self._open_store)
         zygote_end.close()
         self._zygote, self._zygote_pid = parent_end, pid
-        threading.Thread(target=self._accept_forever, name="worker-accept", daemon=True).start()
+        threading.Thread(
+            target=self._accept_forever, args=(self._listener,), name="worker-accept", daemon=True
+        ).start()
         for _ in range(self.size):
             self._spawn()
         return self
@@ -127,7 +129,10 @@ class QueryEngine:
         raise cls(message, line=line, column=column)
 
     def restart(self) -> None:
-        """After an authorised update: new workers from a new zygote that sees the new data."""
+        """After an authorised update: new workers from a new zygote that sees the new data.
+
+        Unlike start(), this forks while the server's threads run, so a lock another thread
+        holds could be copied held: one more reason writes are opt-in (--write-token)."""
         self.close()
         self.__init__(  # type: ignore[misc]
             self._open_store,
@@ -166,14 +171,14 @@ class QueryEngine:
         if respawn and not self._closed:
             self._spawn()
 
-    def _accept_forever(self) -> None:
-        assert self._listener is not None
-        while not self._closed:
+    def _accept_forever(self, listener: Listener) -> None:
+        """Take in each worker as it connects; ends when its listener is closed or replaced."""
+        while True:
             try:
-                conn = self._listener.accept()
+                conn = listener.accept()
                 pid = conn.recv()
             except (OSError, EOFError):
-                if self._closed:
+                if self._closed or listener is not self._listener:
                     return
                 log.exception("a query worker failed to connect")
                 continue
