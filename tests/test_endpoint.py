@@ -189,6 +189,15 @@ def test_update_with_the_write_token_is_applied(server_factory: ServerFactory) -
     assert answer["boolean"] is True
     dump = requests.get(server.url + "/dumps/plangraph.nt", timeout=30)
     assert '<urn:x:s> <urn:x:p> "written" .' in dump.text  # cached dumps are rebuilt
+    second = requests.post(
+        server.sparql,
+        data="INSERT DATA { <urn:x:s> <urn:x:p> 'again' }",
+        headers={"Content-Type": "application/sparql-update", "Authorization": "Bearer s3cret"},
+        timeout=30,
+    )
+    assert second.status_code == 204  # the restarted engine takes a second update too
+    both = wrapper(server, "SELECT ?o WHERE { <urn:x:s> <urn:x:p> ?o }", JSON).queryAndConvert()
+    assert {b["o"]["value"] for b in both["results"]["bindings"]} == {"written", "again"}
 
 
 def test_service_is_refused_without_any_connection_attempt(mini_server: Server) -> None:
