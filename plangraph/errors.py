@@ -36,36 +36,32 @@ class QueryRefused(PlanGraphError):
     """A query the endpoint will not run for safety (SERVICE, remote FROM) (HTTP 400)."""
 
 
+@dataclass
 class UpdateRefused(PlanGraphError):
     """SPARQL Update on a read-only endpoint (HTTP 403)."""
 
-    def __post_init__(self) -> None:
-        self.status = 403
-        super().__post_init__()
+    status: int = 403
 
 
+@dataclass
 class QueryTimeout(PlanGraphError):
     """A query stopped at the time limit (HTTP 503)."""
 
-    def __post_init__(self) -> None:
-        self.status = 503
-        super().__post_init__()
+    status: int = 503
 
 
+@dataclass
 class NotAcceptable(PlanGraphError):
     """No representation matches the Accept header (HTTP 406)."""
 
-    def __post_init__(self) -> None:
-        self.status = 406
-        super().__post_init__()
+    status: int = 406
 
 
+@dataclass
 class PayloadTooLarge(PlanGraphError):
     """A request body over the size limit (HTTP 413)."""
 
-    def __post_init__(self) -> None:
-        self.status = 413
-        super().__post_init__()
+    status: int = 413
 
 
 def syntax_location(err: SyntaxError) -> tuple[int | None, int | None, str]:
