@@ -251,7 +251,7 @@ def _exit_on_sigterm(signum: int, frame: object) -> None:
 
 
 def _query(args: argparse.Namespace) -> int:
-    from plangraph import named_queries, store
+    from plangraph import store
     from plangraph.sparql import QueryJob, check_query, execute
 
     text, substitutions = _resolve_query(args.query, args.param)
@@ -259,8 +259,10 @@ def _query(args: argparse.Namespace) -> int:
     info = check_query(text, graph.named_graphs())
     graph_form = info.form in {"CONSTRUCT", "DESCRIBE"}
     fmt = args.format
-    if graph_form and fmt in {"table", "csv", "tsv", "json", "xml"}:
+    if graph_form and fmt == "table":
         fmt = "turtle"
+    elif graph_form and fmt in {"csv", "tsv", "json", "xml"}:
+        raise PlanGraphError(f"--format {fmt} is for SELECT/ASK; this is {info.form}")
     elif not graph_form and fmt in {"turtle", "ntriples", "jsonld", "rdfxml"}:
         raise PlanGraphError(f"--format {fmt} is for CONSTRUCT/DESCRIBE; this is {info.form}")
     job = QueryJob(
@@ -275,7 +277,6 @@ def _query(args: argparse.Namespace) -> int:
         print(_table(outcome.body.decode(), graph.prefixes))
     else:
         sys.stdout.buffer.write(outcome.body)
-    del named_queries
     return 0
 
 

@@ -105,6 +105,8 @@ def test_stats_on_the_shipped_graph_has_one_graph_per_edition() -> None:
         (["query", "no-such-query.rq"], "no such query file"),
         (["query", "plan-summary", "--param", "nonsense"], "NAME=VALUE"),
         (["query", "INSERT DATA { <a:a> <a:b> <a:c> }", "--data", MINI], "read-only"),
+        (["query", "CONSTRUCT WHERE { ?s ?p ?o }", "-f", "csv", "--data", MINI], "SELECT/ASK"),
+        (["query", "ASK {}", "-f", "turtle", "--data", MINI], "CONSTRUCT/DESCRIBE"),
     ],
 )
 def test_bad_arguments_give_one_line_and_exit_2(args: list[str], message: str) -> None:
