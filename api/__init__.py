@@ -7,8 +7,9 @@ import logging
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from api.state import AppState
 from plangraph.errors import PayloadTooLarge, PlanGraphError
+
+from .state import AppState
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +20,7 @@ def create_app(app_state: AppState) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["plangraph"] = app_state
 
-    from api import graph_store, ingest, queries, resources, sparql, validate
+    from . import graph_store, ingest, queries, resources, sparql, validate
 
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(queries.blueprint)

@@ -9,9 +9,10 @@ from __future__ import annotations
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
-from api.state import state
 from plangraph.errors import InputError, PlanGraphError, UpdateRefused
 from plangraph.sparql import GRAPH_FORMATS, negotiate, serialize_triples
+
+from .state import state
 
 blueprint = Blueprint("graph_store", __name__)
 

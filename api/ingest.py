@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from api.state import state
 from plangraph.errors import InputError, PayloadTooLarge
 from plangraph.ingest import gazetteer, ingest
+
+from .state import state
 
 blueprint = Blueprint("ingest", __name__)
 _GAZETTEERS: dict[int, gazetteer.Gazetteer] = {}

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from api import pages, site
-from api.site import RDF, RDFS
+from . import pages, site
+from .site import RDF, RDFS
 
 OWL = "http://www.w3.org/2002/07/owl#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 from flask import render_template
 
-from api import site
-from api.site import RDF, RDFS, Term
-from api.state import state
 from plangraph.describe import Description
+
+from . import site
+from .site import RDF, RDFS, Term
+from .state import state
 
 PG = "https://w3id.org/plangraph/ontology#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"

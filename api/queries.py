@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, render_template, request
 
-from api.sparql import run_query
-from api.state import state
 from plangraph.errors import PlanGraphError
 from plangraph.named_queries import bind
 from plangraph.sparql import choose_media
+
+from .sparql import run_query
+from .state import state
 
 blueprint = Blueprint("queries", __name__)
 RESERVED = {"format", "default-graph-uri", "named-graph-uri"}

@@ -17,8 +17,6 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, jsonify, redirect, request
 from werkzeug.wrappers.response import Response as WerkzeugResponse
 
-from api import pages, site, void
-from api.state import state
 from plangraph import describe, export, jsonld
 from plangraph.errors import NotAcceptable, PlanGraphError
 from plangraph.sparql import (
@@ -28,6 +26,9 @@ from plangraph.sparql import (
     choose_media,
     negotiate,
 )
+
+from . import pages, site, void
+from .state import state
 
 blueprint = Blueprint("resources", __name__)
 
@@ -166,7 +167,7 @@ def ontology_document() -> Response:
     triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
     if fmt != "html":
         return rdf_response(triples, fmt, jsonld.ontology_prefixes(state().graph))
-    from api import ontology_page
+    from . import ontology_page
 
     return html_response(ontology_page.render(iri, triples))
 

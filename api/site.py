@@ -18,11 +18,12 @@ import pyoxigraph as ox
 from flask import current_app, g, request
 from markupsafe import Markup, escape
 
-from api.state import state
 from plangraph import describe, jsonld, named_queries
 from plangraph.errors import PlanGraphError
 from plangraph.named_queries import NamedQuery
 from plangraph.sparql import _TOKEN, QUERY_FORMS, parse_term
+
+from .state import state
 
 PAGE_QUERIES = Path(__file__).resolve().parent / "page_queries"
 LANGS = ("zh", "en")

@@ -9,7 +9,6 @@ from urllib.parse import parse_qs
 import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request, url_for
 
-from api.state import AppState, state
 from plangraph.errors import InputError, PlanGraphError, UpdateRefused
 from plangraph.sparql import (
     GRAPH_FORMATS,
@@ -19,6 +18,8 @@ from plangraph.sparql import (
     choose_media,
     negotiate,
 )
+
+from .state import AppState, state
 
 blueprint = Blueprint("sparql", __name__)
 

@@ -14,11 +14,12 @@ from __future__ import annotations
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
-from api.state import state
 from plangraph.errors import InputError, PayloadTooLarge, PlanGraphError
 from plangraph.sparql import choose_media
 from plangraph.validate import validate_bytes
 from plangraph.validate_report import render
+
+from .state import state
 
 blueprint = Blueprint("validate", __name__)
 

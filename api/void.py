@@ -12,9 +12,10 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from flask import request
 
-from api.state import state
 from plangraph.describe import describe
 from plangraph.export import DUMPS, distinct_triples
+
+from .state import state
 
 VOID = "http://rdfs.org/ns/void#"
 DCAT = "http://www.w3.org/ns/dcat#"

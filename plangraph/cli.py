@@ -187,9 +187,9 @@ def _serve(args: argparse.Namespace) -> int:
     import pyoxigraph as ox
     from waitress import serve
 
-    from api import create_app
-    from api.state import AppState
     from plangraph import named_queries, store
+    from plangraph.api import create_app
+    from plangraph.api.state import AppState
     from plangraph.engine import QueryEngine
 
     config = _config(

@@ -4,15 +4,28 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, fields
+from importlib import resources
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 BASE_IRI = "https://w3id.org/plangraph/"
+# The top-level data folders people edit; the wheel ships each as plangraph/<name>/.
+DATA_FOLDERS = ("ontology", "graph", "shapes", "queries")
+
+
+def data_dir(name: str) -> Path:
+    """A shipped data folder: inside the installed package, or the checkout's own top-level one.
+
+    The checkout's folder is the one source of truth; the build copies it into the wheel
+    (pyproject's package-dir), so an installed plangraph finds it through importlib.resources."""
+    packaged = Path(str(resources.files("plangraph"))) / name
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / name
 
 
 def default_data() -> list[Path]:
     """The shipped dataset: the ontology and the graph (sources/ texts are skipped by extension)."""
-    return [REPO_ROOT / "ontology", REPO_ROOT / "graph"]
+    return [data_dir("ontology"), data_dir("graph")]
 
 
 @dataclass

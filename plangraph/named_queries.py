@@ -10,10 +10,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from plangraph.config import REPO_ROOT
+from plangraph.config import data_dir
 from plangraph.errors import InputError
 
-QUERIES_DIR = REPO_ROOT / "queries"
+QUERIES_DIR = data_dir("queries")
 _HEADER = re.compile(r"^#\+\s*(\w+)\s*:\s*(.*)$")
 _PARAM = re.compile(r"\s*(\w+)\s*\(\s*(\w+)\s*(?:,\s*e\.g\.\s*([^)]*))?\)\s*")
 XSD = "http://www.w3.org/2001/XMLSchema#"

@@ -29,12 +29,12 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
-from plangraph.config import REPO_ROOT, default_data
+from plangraph.config import data_dir, default_data
 from plangraph.errors import InputError
 from plangraph.namespace import DCTERMS, OWL, PG, PREFIXES, RDF, RDFS, SH
 from plangraph.store import FORMATS, graph_name_for, iter_rdf_files, parse_bytes, parse_file
 
-SHAPES_DIR = REPO_ROOT / "shapes"
+SHAPES_DIR = data_dir("shapes")
 SEVERITIES = ("Violation", "Warning", "Info")
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 
@@ -296,7 +296,7 @@ def _display(source: str) -> str:
     path = Path(source)
     if not path.is_absolute() and not path.exists():
         return source  # "request body"
-    for base in (Path.cwd(), REPO_ROOT):
+    for base in (Path.cwd(), data_dir("graph").parent):
         try:
             return str(path.resolve().relative_to(base))
         except ValueError:
