@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
-from plangraph.config import BASE_IRI, REPO_ROOT
+from plangraph.config import BASE_IRI
 from plangraph.ingest import compare, gazetteer, ingest
 
-SEEDS = REPO_ROOT.parent / "shared" / "seeds"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SOURCES = REPO_ROOT / "graph" / "sources"
 EDITIONS = {
-    "bj-jinke-2020": (SEEDS / "001_a21e650ffcb10655.txt", "xicheng-government,haidian-government"),
-    "sh-fintech-2020": (SEEDS / "004_7fb046b7cde93cc0.txt", None),
+    "bj-jinke-2020": (SOURCES / "bj-jinke-2020.txt", "xicheng-government,haidian-government"),
+    "sh-fintech-2020": (SOURCES / "sh-fintech-2020.txt", None),
 }
 MEGABYTE = 1_000_000
 LIMIT_SECONDS = 2.0

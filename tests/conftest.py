@@ -16,7 +16,7 @@ import requests
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
-SEEDS = REPO.parent / "shared" / "seeds"
+SOURCES = REPO / "graph" / "sources"
 PLANGRAPH = [sys.executable, "-m", "plangraph.cli"]
 
 

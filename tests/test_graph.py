@@ -3,9 +3,7 @@
 The ontology and graph/ are loaded in-process by the project's own loader (each edition file
 into the named graph of its edition, registries into graph/{stem}) and queried over the union
 of all graphs. Checks are parametrised over the nodes they judge, so a failure names the
-offending node. Official texts are read from graph/sources/ (pg:localCopy); news reports are
-not copied into the repository, so they are read from ../shared/seeds and their spans are
-skipped, loudly, where that folder is absent.
+offending node. Every source text is read from its copy in graph/sources/ (pg:localCopy).
 """
 
 from __future__ import annotations
@@ -20,7 +18,6 @@ import pytest
 from plangraph.store import load
 
 REPO = Path(__file__).resolve().parent.parent
-SEEDS = REPO.parent / "shared" / "seeds"
 BASE = "https://w3id.org/plangraph/"
 
 PREFIXES = """
@@ -48,14 +45,6 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def seed_by_hash() -> dict[str, Path]:
-    """Seed files keyed by their SHA-256: how a news source finds its file without a copy."""
-    if not SEEDS.is_dir():
-        return {}
-    return {sha256(p): p for p in sorted(SEEDS.iterdir()) if p.is_file()}
-
-
-SEED_FILES = seed_by_hash()
 SOURCES = {
     r["doc"]: r
     for r in rows(
@@ -65,12 +54,11 @@ SOURCES = {
 }
 
 
-def source_path(doc: str) -> Path | None:
-    """The file a source document's offsets count in, or None if it is not at hand."""
+def source_path(doc: str) -> Path:
+    """The file a source document's offsets count in: its copy in the repository."""
     info = SOURCES[doc]
-    if "copy" in info:
-        return REPO / info["copy"]
-    return SEED_FILES.get(info["sha"])
+    assert "copy" in info, f"{short(doc)} has no pg:localCopy in graph/sources/"
+    return REPO / info["copy"]
 
 
 # --- tasks are numbered 1..n within each edition -------------------------------------------
@@ -112,11 +100,6 @@ def span_id(span: dict[str, str]) -> str:
 def test_quote_is_verbatim_at_its_offsets(span: dict[str, str]) -> None:
     assert span["doc"] in SOURCES, f"{short(span['doc'])} is not a pg:SourceDocument with sha256"
     path = source_path(span["doc"])
-    if path is None:
-        pytest.skip(
-            f"NOT CHECKED: the text of {short(span['doc'])} is not in the repository and "
-            f"{SEEDS} is absent or holds no file with its sha256"
-        )
     text = path.read_text(encoding="utf-8")
     start, end = int(span["start"]), int(span["end"])
     assert text[start:end] == span["quote"], f"text[{start}:{end}] = {text[start:end]!r}"
@@ -280,11 +263,7 @@ def test_referenced_institution_place_or_source_is_defined(ref: str) -> None:
 @pytest.mark.parametrize("doc", sorted(SOURCES), ids=short)
 def test_sha256_matches_the_file(doc: str) -> None:
     info = SOURCES[doc]
-    if "copy" in info:
-        path = REPO / info["copy"]
-        assert path.is_file(), f"{short(doc)}: pg:localCopy {info['copy']} is missing"
-        assert sha256(path) == info["sha"], f"{short(doc)}: {info['copy']} does not match"
-        return
-    if not SEEDS.is_dir():
-        pytest.skip(f"NOT CHECKED: {SEEDS} is absent, so {short(doc)} cannot be hashed")
-    assert info["sha"] in SEED_FILES, f"{short(doc)}: no file in {SEEDS} has sha256 {info['sha']}"
+    assert "copy" in info, f"{short(doc)} has no pg:localCopy: its text must be in graph/sources/"
+    path = REPO / info["copy"]
+    assert path.is_file(), f"{short(doc)}: pg:localCopy {info['copy']} is missing"
+    assert sha256(path) == info["sha"], f"{short(doc)}: {info['copy']} does not match"

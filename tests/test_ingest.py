@@ -10,15 +10,16 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from plangraph.config import BASE_IRI, REPO_ROOT
+from plangraph.config import BASE_IRI
 from plangraph.errors import InputError
 from plangraph.ingest import Draft, compare, gazetteer, ingest
 from plangraph.ingest.reading import read_bytes
 
 DATA = Path(__file__).parent / "data" / "ingest"
-SEEDS = REPO_ROOT.parent / "shared" / "seeds"
-BEIJING = SEEDS / "001_a21e650ffcb10655.txt"
-SHANGHAI = SEEDS / "004_7fb046b7cde93cc0.txt"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SOURCES = REPO_ROOT / "graph" / "sources"
+BEIJING = SOURCES / "bj-jinke-2020.txt"
+SHANGHAI = SOURCES / "sh-fintech-2020.txt"
 PG = "https://w3id.org/plangraph/ontology#"
 PGU = "https://w3id.org/plangraph/unit/"
 INST = BASE_IRI + "institution/"

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import requests
-from conftest import PLANGRAPH, REPO, SEEDS, Server
+from conftest import PLANGRAPH, REPO, SOURCES, Server
 
 DATA = Path(__file__).parent / "data" / "ingest"
-SHANGHAI = SEEDS / "004_7fb046b7cde93cc0.txt"
-BEIJING = SEEDS / "001_a21e650ffcb10655.txt"
+SHANGHAI = SOURCES / "sh-fintech-2020.txt"
+BEIJING = SOURCES / "bj-jinke-2020.txt"
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

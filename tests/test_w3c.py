@@ -17,7 +17,7 @@ from rdflib.collection import Collection
 
 from tests.conftest import REPO, Server
 
-W3C = REPO.parent / "shared" / "w3c"
+W3C = REPO / "tests" / "data" / "w3c"
 PROTOCOL = W3C / "sparql11-protocol" / "manifest.ttl"
 SERVICE_DESCRIPTION = W3C / "sparql11-service-description" / "manifest.ttl"
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
@@ -38,12 +38,6 @@ TABULAR_MEDIA = {
     "text/csv",
     "text/tab-separated-values",
 }
-
-pytestmark = pytest.mark.skipif(
-    not PROTOCOL.is_file(),
-    reason=f"LOUD SKIP: the W3C manifests are not at {W3C} (shared/ must sit beside the repo)",
-)
-
 
 def _manifest(path: Path) -> tuple[rdflib.Graph, list[rdflib.term.Node]]:
     graph = rdflib.Graph().parse(path, format="turtle", publicID=path.as_uri())
