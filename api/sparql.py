@@ -151,8 +151,9 @@ def _update(params: dict[str, list[str]]) -> Response:
 
 
 def _no_query() -> Response:
-    """A browser gets the query editor; a client the service description."""
-    offered = [("text/html", "html")] + [(media, key) for key, (media, _) in GRAPH_FORMATS.items()]
+    """A client that asks for HTML by name (a browser) gets the query editor; any other client,
+    `Accept: */*` included (curl, most libraries), the service description: HTML comes last."""
+    offered = [(media, key) for key, (media, _) in GRAPH_FORMATS.items()] + [("text/html", "html")]
     accept = request.headers.get("Accept") or "text/turtle"
     choice = choose_media(accept, offered, what="the service description")
     if choice == "html":

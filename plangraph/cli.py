@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import re
 import signal
 import sys
 import time
@@ -299,6 +300,12 @@ def _resolve_query(spec: str, params: list[str]) -> tuple[str, dict[str, str]]:
             return path.read_text(encoding="utf-8"), {}
     elif spec.endswith(".rq"):
         raise PlanGraphError("no such query file / 查询文件不存在", file=spec)
+    elif re.fullmatch(r"[\w.-]+", spec):
+        # One word is never a SPARQL query: it is a name, misspelt or not shipped.
+        raise PlanGraphError(
+            f"unknown named query {spec!r} / 没有这个命名查询; "
+            f"the named queries are: {', '.join(sorted(named))}"
+        )
     else:
         if values:
             raise PlanGraphError("--param works with named queries and .rq files only")

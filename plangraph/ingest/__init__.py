@@ -5,6 +5,7 @@ One call does it all, as the CLI and the HTTP API do: `ingest(path_or_text, "bj-
 
 from __future__ import annotations
 
+import datetime
 import re
 from pathlib import Path
 
@@ -20,6 +21,15 @@ __all__ = ["Draft", "ingest", "read"]
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _is_date(text: str) -> bool:
+    """YYYY-MM-DD and a day that exists: 2023-13-01 and 2023-02-30 would be ill-typed xsd:date."""
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return bool(DATE.fullmatch(text))
 
 
 def read(text_or_path: str | bytes | Path, name: str | None = None) -> Source:
@@ -58,8 +68,10 @@ def ingest(
             f"edition id {edition_id!r} is not a slug (lower-case ASCII and hyphens, e.g. "
             "bj-jinke-2023) / 版本标识须为小写字母、数字和连字符"
         )
-    if date is not None and not DATE.fullmatch(date):
-        raise InputError(f"date {date!r} is not YYYY-MM-DD / 日期格式应为 YYYY-MM-DD")
+    if date is not None and not _is_date(date):
+        raise InputError(
+            f"date {date!r} is not a calendar date YYYY-MM-DD / 日期应为有效的 YYYY-MM-DD 日期"
+        )
     gaz = gazetteer or _gazetteer.default()
     issuers = []
     for one in [issuer] if isinstance(issuer, str) else list(issuer or []):
