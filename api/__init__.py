@@ -7,7 +7,7 @@ import logging
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from plangraph.errors import PayloadTooLarge, PlanGraphError
+from plangraph.errors import PayloadTooLarge, PlanGraphError, one_line
 
 from .state import AppState
 
@@ -38,8 +38,9 @@ def create_app(app_state: AppState) -> Flask:
 
 
 def error_response(status: int, message: str) -> Response:
-    """One line of plain text: what is wrong and where. Never a traceback."""
-    return Response(message.rstrip("\n") + "\n", status=status, mimetype="text/plain")
+    """One line of plain text: what is wrong and where. Never a traceback, never a whole body
+    echoed back: what a message quotes of the request is escaped and cut (errors.one_line)."""
+    return Response(one_line(message) + "\n", status=status, mimetype="text/plain")
 
 
 def _plangraph_error(err: PlanGraphError) -> Response:
