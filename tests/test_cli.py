@@ -141,8 +141,12 @@ def test_persistent_store_reopens_quickly_when_sources_are_unchanged(
     first.process.wait(timeout=10)
     assert (store / "plangraph-sources.json").is_file()
     second = server_factory("--data", MINI, "--store", str(store))
-    answer = requests.get(second.sparql, params={"query": "SELECT (COUNT(*) AS ?n) {?s ?p ?o}"},
-                          headers={"Accept": "application/sparql-results+json"}, timeout=10)
+    answer = requests.get(
+        second.sparql,
+        params={"query": "SELECT (COUNT(*) AS ?n) {?s ?p ?o}"},
+        headers={"Accept": "application/sparql-results+json"},
+        timeout=10,
+    )
     assert answer.json()["results"]["bindings"][0]["n"]["value"] == "25"
     log = second.log.read_text()
     assert "reopened" in log, log

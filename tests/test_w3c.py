@@ -39,6 +39,7 @@ TABULAR_MEDIA = {
     "text/tab-separated-values",
 }
 
+
 def _manifest(path: Path) -> tuple[rdflib.Graph, list[rdflib.term.Node]]:
     graph = rdflib.Graph().parse(path, format="turtle", publicID=path.as_uri())
     manifest = next(graph.subjects(RDF.type, MF.Manifest))
