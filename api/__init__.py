@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 
 from flask import Flask, Response, request
@@ -32,6 +33,7 @@ def create_app(app_state: AppState) -> Flask:
     app.register_error_handler(PlanGraphError, _plangraph_error)
     app.register_error_handler(RequestEntityTooLarge, _too_large)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(OSError, _os_error)
     app.register_error_handler(Exception, _internal_error)
     app.after_request(_cors)
     return app
@@ -57,6 +59,18 @@ def _too_large(_: RequestEntityTooLarge) -> Response:
 
 def _http_error(err: HTTPException) -> Response:
     return error_response(err.code or 500, f"{err.code} {err.name}: {err.description}")
+
+
+def _os_error(err: OSError) -> Response:
+    """A full disk under --store is the operator's to fix, not a bug: say so, keep serving reads.
+
+    pyoxigraph reports RocksDB's I/O errors as OSError with the reason in the text only."""
+    if err.errno in {errno.ENOSPC, errno.EDQUOT} or "No space left on device" in str(err):
+        log.error("disk full on %s %s: %s", request.method, request.path, err)
+        return error_response(
+            507, "the store's disk is full; nothing was written, reads go on / 存储磁盘已满，未写入"
+        )
+    return _internal_error(err)
 
 
 def _internal_error(err: Exception) -> Response:
