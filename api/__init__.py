@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from plangraph.errors import PayloadTooLarge, PlanGraphError
+from plangraph.errors import PayloadTooLarge, PlanGraphError, one_line
 
 from .state import AppState
 
@@ -32,14 +33,16 @@ def create_app(app_state: AppState) -> Flask:
     app.register_error_handler(PlanGraphError, _plangraph_error)
     app.register_error_handler(RequestEntityTooLarge, _too_large)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(OSError, _os_error)
     app.register_error_handler(Exception, _internal_error)
     app.after_request(_cors)
     return app
 
 
 def error_response(status: int, message: str) -> Response:
-    """One line of plain text: what is wrong and where. Never a traceback."""
-    return Response(message.rstrip("\n") + "\n", status=status, mimetype="text/plain")
+    """One line of plain text: what is wrong and where. Never a traceback, never a whole body
+    echoed back: what a message quotes of the request is escaped and cut (errors.one_line)."""
+    return Response(one_line(message) + "\n", status=status, mimetype="text/plain")
 
 
 def _plangraph_error(err: PlanGraphError) -> Response:
@@ -56,6 +59,18 @@ def _too_large(_: RequestEntityTooLarge) -> Response:
 
 def _http_error(err: HTTPException) -> Response:
     return error_response(err.code or 500, f"{err.code} {err.name}: {err.description}")
+
+
+def _os_error(err: OSError) -> Response:
+    """A full disk under --store is the operator's to fix, not a bug: say so, keep serving reads.
+
+    pyoxigraph reports RocksDB's I/O errors as OSError with the reason in the text only."""
+    if err.errno in {errno.ENOSPC, errno.EDQUOT} or "No space left on device" in str(err):
+        log.error("disk full on %s %s: %s", request.method, request.path, err)
+        return error_response(
+            507, "the store's disk is full; nothing was written, reads go on / 存储磁盘已满，未写入"
+        )
+    return _internal_error(err)
 
 
 def _internal_error(err: Exception) -> Response:

@@ -18,7 +18,7 @@ from flask import Blueprint, Response, jsonify, redirect, request
 from werkzeug.wrappers.response import Response as WerkzeugResponse
 
 from plangraph import describe, export, jsonld
-from plangraph.errors import NotAcceptable, PlanGraphError
+from plangraph.errors import NotAcceptable, PlanGraphError, one_line
 from plangraph.sparql import (
     FORMAT_PARAM_ALIASES,
     GRAPH_ALIASES,
@@ -229,7 +229,7 @@ def not_found(iri: str) -> Response:
         fmt = "text"
     if fmt == "html":
         return html_response(pages.not_found_page(iri), status=404)
-    response = Response(message + "\n", status=404, mimetype="text/plain")
+    response = Response(one_line(message) + "\n", status=404, mimetype="text/plain")
     response.headers["Vary"] = VARY
     return response
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from plangraph import __version__
 from plangraph.config import Config
-from plangraph.errors import PlanGraphError
+from plangraph.errors import PlanGraphError, one_line, quote
 
 
 class _Parser(argparse.ArgumentParser):
@@ -172,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except PlanGraphError as err:
-        print(f"plangraph: {err}", file=sys.stderr)
+        print(f"plangraph: {one_line(str(err))}", file=sys.stderr)
         return err.exit_code
     except KeyboardInterrupt:
         return 130
@@ -186,7 +186,7 @@ def _config(args: argparse.Namespace, **extra: object) -> Config:
 
 def _serve(args: argparse.Namespace) -> int:
     import pyoxigraph as ox
-    from waitress import serve
+    from waitress.server import create_server
 
     from plangraph import named_queries, store
     from plangraph.api import create_app
@@ -222,6 +222,16 @@ def _serve(args: argparse.Namespace) -> int:
         fresh_zygote=graph.path is not None,
     ).start()
     app = create_app(AppState(config, graph, engine, named_queries.load_all()))
+    try:  # bound before "serving" is printed: a port in use is one line and exit 2
+        server = create_server(
+            app, host=config.host, port=config.port, threads=config.threads, ident="plangraph"
+        )
+    except OSError as err:
+        engine.close()
+        raise PlanGraphError(
+            f"cannot listen on {config.host}:{config.port}: {err.strerror or err} / "
+            "无法监听该地址和端口"
+        ) from None
     how = f"reopened {graph.path} (sources unchanged)" if graph.reopened else "loaded"
     print(
         f"plangraph: {len(graph)} triples from {len(graph.files)} files, {how} in "
@@ -233,14 +243,7 @@ def _serve(args: argparse.Namespace) -> int:
     )
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
-        serve(
-            app,
-            host=config.host,
-            port=config.port,
-            threads=config.threads,
-            ident="plangraph",
-            _quiet=True,
-        )
+        server.run()
     finally:
         engine.close()
     return 0
@@ -288,7 +291,7 @@ def _resolve_query(spec: str, params: list[str]) -> tuple[str, dict[str, str]]:
     for item in params:
         name, sep, value = item.partition("=")
         if not sep:
-            raise PlanGraphError(f"--param {item!r} is not NAME=VALUE")
+            raise PlanGraphError(f"--param {quote(item)} is not NAME=VALUE")
         values[name] = value
     path = Path(spec)
     named = named_queries.load_all()
@@ -387,6 +390,7 @@ def _validate(args: argparse.Namespace) -> int:
     from plangraph.validate_report import render
 
     config = _config(args)
+    _refuse_folders_without_rdf(args.files)
     report = validate_files(
         args.files or None,
         data=config.data,
@@ -398,30 +402,38 @@ def _validate(args: argparse.Namespace) -> int:
     return 0 if report.passes(args.strict) else 1
 
 
-def _ingest(args: argparse.Namespace) -> int:
-    import os
-    import tempfile
+def _refuse_folders_without_rdf(paths: Sequence[Path]) -> None:
+    """A folder named to validate must hold RDF: validating nothing is not a pass."""
+    from plangraph.store import FORMATS, iter_rdf_files
 
+    for path in paths:
+        if path.is_dir() and next(iter_rdf_files([path]), None) is None:
+            raise PlanGraphError(
+                f"no RDF files ({', '.join(sorted(FORMATS))}) in this folder, nothing to "
+                "validate / 目录中没有 RDF 文件，无可校验",
+                file=str(path),
+            )
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from plangraph.files import write_text_atomically
     from plangraph.ingest import ingest
 
-    draft = ingest(args.file, args.edition_id, title=args.title, issuer=args.issuer, date=args.date)
+    config = _config(args)
+    draft = ingest(
+        args.file,
+        args.edition_id,
+        title=args.title,
+        issuer=args.issuer,
+        date=args.date,
+        max_bytes=config.max_body_bytes,
+    )
     for warning in draft.warnings:
         print(f"plangraph: warning: {warning}", file=sys.stderr)
     if args.output is None:
         sys.stdout.write(draft.turtle)
     else:
-        # Written beside the target and renamed: a failed run never leaves half a draft.
-        target = args.output
-        handle, temp = tempfile.mkstemp(
-            prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or None
-        )
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(draft.turtle)
-            os.replace(temp, target)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        write_text_atomically(args.output, draft.turtle)
     counts = ", ".join(f"{v} {k}" for k, v in draft.counts.items() if v)
     print(f"plangraph: drafted {draft.edition}: {counts}", file=sys.stderr)
     return 0
@@ -436,13 +448,7 @@ def _export(args: argparse.Namespace) -> int:
         count = export.export(graph, args.format, sys.stdout.buffer)
         sys.stdout.buffer.flush()
     else:
-        try:
-            with args.output.open("wb") as out:
-                count = export.export(graph, args.format, out)
-        except OSError as err:
-            raise PlanGraphError(
-                f"cannot write: {err.strerror} / 无法写入", file=str(args.output)
-            ) from None
+        count = export.export_file(graph, args.format, args.output)
     unit = "quads" if export.DUMPS[args.format].keeps_graphs else "triples"
     print(f"plangraph: exported {count} {unit} as {args.format}", file=sys.stderr)
     return 0

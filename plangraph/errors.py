@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+# What an error line may carry of the input it quotes: a word of at most QUOTE_LIMIT characters,
+# a line of at most LINE_LIMIT, no control characters (a terminal or log reads them as commands).
+QUOTE_LIMIT = 80
+LINE_LIMIT = 400
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_LONG_WORD = re.compile(rf"\S{{{QUOTE_LIMIT + 1},}}")
 
 
 @dataclass
@@ -62,6 +70,25 @@ class PayloadTooLarge(PlanGraphError):
     """A request body over the size limit (HTTP 413)."""
 
     status: int = 413
+
+
+def quote(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """Input named in a message: quoted, control characters escaped, cut after `limit` chars."""
+    text = _escape(str(value))
+    return "'" + (text[:limit] + "…" if len(text) > limit else text) + "'"
+
+
+def one_line(message: str) -> str:
+    """An error message fit to print or send: one line, every long word cut, bounded length.
+
+    Messages quote what the user sent (a name, an IRI, a header); this keeps an answer from
+    echoing a whole body, or control characters, whatever the message was built from."""
+    text = _LONG_WORD.sub(lambda m: m.group(0)[:QUOTE_LIMIT] + "…", _escape(message.strip()))
+    return text if len(text) <= LINE_LIMIT else text[:LINE_LIMIT] + "…"
+
+
+def _escape(text: str) -> str:
+    return _CONTROL.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
 
 
 def syntax_location(err: SyntaxError) -> tuple[int | None, int | None, str]:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO
 
 import pyoxigraph as ox
 
 from plangraph import jsonld
 from plangraph.errors import InputError
+from plangraph.files import write_atomically
 from plangraph.store import GraphStore
 
 
@@ -77,6 +79,13 @@ def export(graph: GraphStore, fmt: str, output: BinaryIO, *, base_iri: str | Non
     triples = merged_triples(graph)
     output.write(serialize_triples(triples, fmt, graph, base_iri=base_iri))
     return len(triples)
+
+
+def export_file(graph: GraphStore, fmt: str, path: Path, *, base_iri: str | None = None) -> int:
+    """Write the dump to `path` whole or not at all, with the mode `open()` would give it."""
+    counted: list[int] = []
+    write_atomically(path, lambda out: counted.append(export(graph, fmt, out, base_iri=base_iri)))
+    return counted[0]
 
 
 def export_bytes(graph: GraphStore, fmt: str, *, base_iri: str | None = None) -> bytes:

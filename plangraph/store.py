@@ -8,6 +8,7 @@ IRI, any other triple file into `<base>graph/<stem>`; TriG and N-Quads keep the 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -33,7 +34,11 @@ FORMATS: dict[str, ox.RdfFormat] = {
     ".owl": ox.RdfFormat.RDF_XML,
     ".jsonld": ox.RdfFormat.JSON_LD,
 }
-MANIFEST = "plangraph-sources.json"
+MANIFEST = "plangraph-sources.json"  # written first and last: it marks a folder as our store
+# XML entities expand when parsed: a few nested declarations make a literal of gigabytes (the
+# "billion laughs"), and external ones name other files. RDF/XML needs neither, so a document that
+# declares any is refused before a parser sees it.
+_XML_ENTITY = re.compile(r"<!ENTITY|<!DOCTYPE[^>\[]*\b(?:SYSTEM|PUBLIC)\b")
 
 
 @dataclass(frozen=True)
@@ -117,6 +122,8 @@ def parse_bytes(
             line=line,
             column=column,
         ) from None
+    if fmt == ox.RdfFormat.RDF_XML:
+        _refuse_xml_entities(data, source)
     try:
         parser = ox.parse(data, format=fmt, base_iri=BASE_IRI)
         quads = list(parser)
@@ -129,6 +136,21 @@ def parse_bytes(
         for name, iri in parser.prefixes.items():
             prefixes.setdefault(name, iri)
     return quads
+
+
+def _refuse_xml_entities(data: bytes, source: str) -> None:
+    found = _XML_ENTITY.search(data.decode("utf-8"))
+    if found is None:
+        return
+    text = data.decode("utf-8")[: found.start()]
+    raise InputError(
+        "RDF/XML with a DTD entity declaration or external DTD is refused (entities can expand "
+        "to gigabytes); write the IRIs out, or convert the file to Turtle / "
+        "拒绝含 DTD 实体声明或外部 DTD 的 RDF/XML",
+        file=source,
+        line=text.count("\n") + 1,
+        column=found.start() - (text.rfind("\n") + 1) + 1,
+    )
 
 
 def graph_name_for(quads: list[ox.Quad], stem: str) -> str:
@@ -152,17 +174,26 @@ def load(paths: Iterable[Path], store_dir: Path | None = None) -> GraphStore:
         return _fill(ox.Store(), files)
     fingerprint = _fingerprint(files)
     manifest = store_dir / MANIFEST
-    if manifest.is_file() and json.loads(manifest.read_text()).get("files") == fingerprint:
-        saved = json.loads(manifest.read_text())
+    saved = _manifest(store_dir)
+    if saved is not None and saved.get("files") == fingerprint:
         loaded = [LoadedFile(Path(f["path"]), f["graph"], f["quads"]) for f in saved["loaded"]]
         return GraphStore(ox.Store(str(store_dir)), loaded, store_dir, saved["prefixes"], True)
-    if store_dir.exists():
-        shutil.rmtree(store_dir)
-    store_dir.mkdir(parents=True)
-    graph_store = _fill(ox.Store(str(store_dir)), files)
-    graph_store.path = store_dir
-    graph_store.store.flush()
-    manifest.write_text(
+    if saved is not None:
+        _empty(store_dir)  # our own store, built from other sources: rebuilt
+    try:
+        store_dir.mkdir(parents=True, exist_ok=True)
+        # The marker goes in before RocksDB writes anything, so a build cut short (disk full,
+        # killed) is recognised as ours and rebuilt next time, not refused as someone's folder.
+        manifest.write_text(json.dumps({"files": None}))
+        graph_store = _fill(ox.Store(str(store_dir)), files)
+        graph_store.path = store_dir
+        graph_store.store.flush()
+    except OSError as err:
+        raise InputError(
+            f"cannot build the store: {err.strerror or err} / 无法建立存储", file=str(store_dir)
+        ) from None
+    _write_manifest(
+        manifest,
         json.dumps(
             {
                 "files": fingerprint,
@@ -174,9 +205,59 @@ def load(paths: Iterable[Path], store_dir: Path | None = None) -> GraphStore:
             },
             ensure_ascii=False,
             indent=1,
-        )
+        ),
     )
     return graph_store
+
+
+def _write_manifest(manifest: Path, text: str) -> None:
+    """Replace the manifest whole: a torn one would make the store unrecognisable."""
+    temp = manifest.with_name(f".{manifest.name}.tmp")
+    try:
+        temp.write_text(text, encoding="utf-8")
+        temp.replace(manifest)
+    except OSError as err:
+        temp.unlink(missing_ok=True)
+        raise InputError(
+            f"cannot write the store's manifest: {err.strerror or err} / 无法写入存储清单",
+            file=str(manifest),
+        ) from None
+
+
+def _empty(folder: Path) -> None:
+    """Remove what a folder holds, not the folder itself (it may be a mount point)."""
+    for child in folder.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+
+
+def _manifest(store_dir: Path) -> dict[str, object] | None:
+    """The manifest of the plangraph store in `store_dir`; None if the folder is absent or empty.
+
+    Raises InputError for anything else: a file, or a folder with files that are not a store of
+    ours. Such a folder is never emptied (it may hold the user's files)."""
+    if not store_dir.exists():
+        return None
+    if not store_dir.is_dir():
+        raise InputError(
+            "--store must be a folder; this is a file / --store 须为目录", file=str(store_dir)
+        )
+    manifest = store_dir / MANIFEST
+    if manifest.is_file():
+        try:
+            saved = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError):
+            saved = None
+        return saved if isinstance(saved, dict) else {}  # ours, but unreadable: rebuilt
+    if not any(store_dir.iterdir()):
+        return None
+    raise InputError(
+        f"not empty and not a plangraph store (no {MANIFEST}); refusing to touch it: "
+        "give a new or empty folder / 该目录非空且不是 plangraph 存储，拒绝覆盖",
+        file=str(store_dir),
+    )
 
 
 def open_read_only(store_dir: Path) -> ox.Store:

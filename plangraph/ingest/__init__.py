@@ -9,8 +9,9 @@ import datetime
 import re
 from pathlib import Path
 
-from plangraph.config import BASE_IRI
+from plangraph.config import BASE_IRI, Config
 from plangraph.errors import InputError
+from plangraph.files import read_capped
 from plangraph.ingest import gazetteer as _gazetteer
 from plangraph.ingest.draft import Draft, write
 from plangraph.ingest.extract import extract
@@ -21,6 +22,8 @@ __all__ = ["Draft", "ingest", "read"]
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# A plan text is tens of kilobytes; a read stops here, so a device or a stream cannot fill memory.
+MAX_TEXT_BYTES = Config.max_body_bytes
 
 
 def _is_date(text: str) -> bool:
@@ -32,15 +35,13 @@ def _is_date(text: str) -> bool:
     return bool(DATE.fullmatch(text))
 
 
-def read(text_or_path: str | bytes | Path, name: str | None = None) -> Source:
-    """A Path is read from disk, bytes are decoded (any supported encoding), str is the text."""
+def read(
+    text_or_path: str | bytes | Path, name: str | None = None, *, max_bytes: int = MAX_TEXT_BYTES
+) -> Source:
+    """A Path is read from disk (at most `max_bytes`), bytes are decoded (any supported
+    encoding), str is the text."""
     if isinstance(text_or_path, Path):
-        try:
-            data = text_or_path.read_bytes()
-        except OSError as err:
-            raise InputError(
-                f"cannot read: {err.strerror} / 无法读取文件", file=str(text_or_path)
-            ) from None
+        data = read_capped(text_or_path, max_bytes, what="plan text")
         return read_bytes(data, name or str(text_or_path))
     if isinstance(text_or_path, str):
         text_or_path = text_or_path.encode("utf-8")
@@ -56,6 +57,7 @@ def ingest(
     date: str | None = None,
     gazetteer: _gazetteer.Gazetteer | None = None,
     name: str | None = None,
+    max_bytes: int = MAX_TEXT_BYTES,
 ) -> Draft:
     """Read a plan's text and return a draft edition in the project's ontology.
 
@@ -87,7 +89,7 @@ def ingest(
                     "发布机构不在机构登记表中"
                 )
             issuers.append(iri)
-    source = read(text_or_path, name)
+    source = read(text_or_path, name, max_bytes=max_bytes)
     structure = parse(source)
     if not any(structure.of(k) for k in ("task", "goal", "principle")):
         raise InputError(

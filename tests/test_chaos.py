@@ -1,0 +1,190 @@
+"""Chaos, bounded and quick: a worker killed mid-query, a full disk under --store, the load script.
+
+Each test starts a real server on a loopback port and breaks something under it the way the
+world does (SIGKILL, ENOSPC); the server must answer with a clear error and go on serving.
+No timing is asserted: bench/chaos_bench.py measures and prints, tests only check behaviour.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import DATA, REPO, Server
+
+MINI = str(DATA / "mini")
+LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
+# Billions of rows counted one by one: CPU for minutes, memory flat (no ORDER BY to materialise).
+ENDLESS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+JSON = {"Accept": "application/sparql-results+json"}
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                stat = Path(f"/proc/{entry}/stat").read_text()
+                if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry))
+    return found
+
+
+def cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def workers_of(server: Server) -> list[int]:
+    """Query workers: the children of the zygote, the main process's child that has children."""
+    return [w for child in children(server.process.pid) for w in children(child)]
+
+
+def count(server: Server) -> int:
+    response = requests.get(server.sparql, params={"query": COUNT}, headers=JSON, timeout=30)
+    assert response.status_code == 200, response.text
+    return int(response.json()["results"]["bindings"][0]["n"]["value"])
+
+
+def assert_one_clean_line(response: requests.Response) -> None:
+    assert response.headers["Content-Type"].startswith("text/plain")
+    assert response.text.count("\n") == 1 and response.text.endswith("\n"), response.text
+    assert "Traceback" not in response.text
+
+
+# --- a worker killed mid-query ---------------------------------------------------------------
+
+
+def test_a_worker_killed_mid_query_gives_a_clean_5xx_and_the_next_query_works(
+    server_factory: Callable[..., Server],
+) -> None:
+    server = server_factory("--workers", "1", "--query-timeout", "60")  # the shipped graph
+    before = count(server)
+    answer: dict[str, requests.Response] = {}
+
+    def ask() -> None:
+        answer["slow"] = requests.get(
+            server.sparql, params={"query": ENDLESS}, headers=JSON, timeout=90
+        )
+
+    thread = threading.Thread(target=ask)
+    thread.start()
+    deadline = time.monotonic() + 20
+    busy: list[int] = []
+    while time.monotonic() < deadline and not busy:  # the worker that is burning CPU on it
+        busy = [w for w in workers_of(server) if cpu_seconds(w) > 0.3]
+        time.sleep(0.05)
+    assert busy, "no worker picked up the query"
+    os.kill(busy[0], signal.SIGKILL)
+    thread.join(60)
+    response = answer["slow"]
+    assert 500 <= response.status_code < 600, response.text
+    assert_one_clean_line(response)
+    assert count(server) == before  # a new worker took its place
+    assert busy[0] not in workers_of(server)
+
+
+# --- a full disk under --store -----------------------------------------------------------------
+
+
+def _run(*argv: str) -> bool:
+    return subprocess.run(argv, capture_output=True).returncode == 0
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 16 MiB file system: a tmpfs, else an ext4 loop file, else a loud skip."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("SKIPPED LOUDLY: a full-disk test needs root to mount a small file system")
+    if not _run("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount)):
+        image = tmp_path / "disk.img"
+        with image.open("wb") as out:
+            out.truncate(16 * 2**20)
+        if not (
+            shutil.which("mkfs.ext4")
+            and _run("mkfs.ext4", "-q", "-F", str(image))
+            and _run("mount", "-o", "loop", str(image), str(mount))
+        ):
+            pytest.skip(
+                "SKIPPED LOUDLY: neither a tmpfs nor a loop file system could be mounted here "
+                "(a container without CAP_SYS_ADMIN?); the full-disk case is untested"
+            )
+    try:
+        yield mount
+    finally:
+        if not _run("umount", str(mount)):
+            _run("umount", "-l", str(mount))
+
+
+def fill(folder: Path) -> None:
+    """Write zeros until the file system says it is full."""
+    block = b"\0" * 2**20
+    with contextlib.suppress(OSError), (folder / "filler").open("wb", buffering=0) as out:
+        while True:
+            out.write(block)
+
+
+def test_a_full_disk_under_store_gives_a_clear_error_and_reads_go_on(
+    server_factory: Callable[..., Server], small_disk: Path
+) -> None:
+    server = server_factory(
+        "--data", MINI, "--store", str(small_disk / "store"), "--write-token", "chaos"
+    )
+    assert count(server) == 25
+    fill(small_disk)
+    literal = "x" * 200_000
+    response = requests.post(
+        server.sparql,
+        data=f"INSERT DATA {{ GRAPH <https://example.org/g> {{ <https://example.org/s> "
+        f'<https://example.org/p> "{literal}" }} }}'.encode(),
+        headers={"Content-Type": "application/sparql-update", "Authorization": "Bearer chaos"},
+        timeout=60,
+    )
+    assert response.status_code == 507, response.text
+    assert_one_clean_line(response)
+    assert "disk" in response.text
+    assert count(server) == 25  # reads go on, and nothing half-written shows
+    assert count(server) == 25
+
+
+# --- the load script, as a smoke test ----------------------------------------------------------
+
+
+def test_the_chaos_bench_runs_and_prints_its_figures() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "bench" / "chaos_bench.py"),
+            "--seconds",
+            "3",
+            "--clients",
+            "8",
+            "--no-save",
+            "--data",
+            MINI,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=REPO,
+    )
+    assert result.returncode == 0, result.stderr
+    for needle in ("p50", "p99", "under attack", "errors by kind", "peak RSS", "main", "worker"):
+        assert needle in result.stdout, result.stdout
