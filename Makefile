@@ -28,11 +28,11 @@ serve: $(SERVE_STAMP)
 	$(BIN)/plangraph serve --host $(HOST) --port $(PORT)
 
 # Debian packages some tests need: rapper to parse the dumps, chromium for the browser test,
-# CJK fonts so its screenshots show Chinese. Installed only when missing; when apt-get is
-# impossible the tests that need them skip loudly.
-DEBS := raptor2-utils chromium fonts-noto-cjk
+# CJK fonts so its screenshots show Chinese, curl for the documentation's examples. Installed
+# only when missing; when apt-get is impossible the tests that need them skip loudly.
+DEBS := raptor2-utils chromium fonts-noto-cjk curl
 system-deps:
-	@if ! command -v rapper >/dev/null || ! command -v chromium >/dev/null \
+	@if ! command -v rapper >/dev/null || ! command -v chromium >/dev/null || ! command -v curl >/dev/null \
 	    || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBS) >/dev/null) \

@@ -40,7 +40,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(*args: str, log_dir: Path, env: dict[str, str] | None = None) -> Server:
+def start_server(
+    *args: str, log_dir: Path, env: dict[str, str] | None = None, cwd: Path = REPO
+) -> Server:
     """Start `plangraph serve` with extra arguments and wait until it answers."""
     port = free_port()
     log = log_dir / f"server-{port}.log"
@@ -48,7 +50,7 @@ def start_server(*args: str, log_dir: Path, env: dict[str, str] | None = None) -
         [*PLANGRAPH, "serve", "--host", "127.0.0.1", "--port", str(port), *args],
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
-        cwd=REPO,
+        cwd=cwd,
         env={**os.environ, **(env or {})},
     )
     url = f"http://127.0.0.1:{port}"
