@@ -349,8 +349,10 @@ def report(
             f"  workers: {len(workers)} processes seen (killed ones replaced); peak RSS max "
             f"{max(peaks) / 2**20:.1f}, median {statistics.median(peaks) / 2**20:.1f}"
         )
-        for pid, peak in workers:
+        for pid, peak in workers[:5]:
             say(f"  worker  pid {pid:>7}  {peak / 2**20:8.1f}")
+        if len(workers) > 5:
+            say(f"  ... and {len(workers) - 5} more workers, each at most {peaks[5] / 2**20:.1f}")
     say(f"  whole tree at its peak: {memory.peak_total / 2**20:.1f}")
 
 
