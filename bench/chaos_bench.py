@@ -299,7 +299,10 @@ def report(
     def say(line: str = "") -> None:
         out.write(line + "\n")
 
-    say(f"chaos_bench {dt.datetime.now().isoformat(timespec='seconds')}  ({os.cpu_count()} cores)")
+    say(
+        f"chaos_bench {args.started}  ({os.cpu_count()} cores; load average before "
+        f"{args.load_before}, after {loadavg()})"
+    )
     say(
         f"server: plangraph serve --query-timeout {args.query_timeout:g} "
         f"{' '.join(args.serve_arg)} on {'the shipped graph' if not args.data else args.data}"
@@ -349,9 +352,18 @@ def report(
             f"  workers: {len(workers)} processes seen (killed ones replaced); peak RSS max "
             f"{max(peaks) / 2**20:.1f}, median {statistics.median(peaks) / 2**20:.1f}"
         )
-        for pid, peak in workers:
+        for pid, peak in workers[:5]:
             say(f"  worker  pid {pid:>7}  {peak / 2**20:8.1f}")
+        if len(workers) > 5:
+            say(f"  ... and {len(workers) - 5} more workers, each at most {peaks[5] / 2**20:.1f}")
     say(f"  whole tree at its peak: {memory.peak_total / 2**20:.1f}")
+
+
+def loadavg() -> str:
+    """The 1-minute load average: the machine may be shared, and the figures depend on it."""
+    with contextlib.suppress(OSError):
+        return Path("/proc/loadavg").read_text().split()[0]
+    return "?"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -381,6 +393,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    args.started = dt.datetime.now().isoformat(timespec="seconds")
+    args.load_before = loadavg()
     RESULTS.mkdir(exist_ok=True)
     log = Path(os.environ.get("TMPDIR", "/tmp")) / f"chaos-bench-{os.getpid()}.log"
     with server(args, log) as (process, port):

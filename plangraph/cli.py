@@ -19,7 +19,7 @@ from pathlib import Path
 
 from plangraph import __version__
 from plangraph.config import Config
-from plangraph.errors import PlanGraphError, one_line, quote
+from plangraph.errors import PlanGraphError, quote
 
 
 class _Parser(argparse.ArgumentParser):
@@ -172,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except PlanGraphError as err:
-        print(f"plangraph: {one_line(str(err))}", file=sys.stderr)
+        print(f"plangraph: {err.one_line()}", file=sys.stderr)
         return err.exit_code
     except KeyboardInterrupt:
         return 130

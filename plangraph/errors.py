@@ -31,6 +31,13 @@ class PlanGraphError(Exception):
         where = ":".join(str(p) for p in (self.file, self.line, self.column) if p is not None)
         return f"{where}: {self.message}" if where else self.message
 
+    def one_line(self) -> str:
+        """The error fit to print: where (whole, a path may be long), then the message cut
+        and escaped by one_line()."""
+        where = ":".join(str(p) for p in (self.file, self.line, self.column) if p is not None)
+        message = one_line(self.message)
+        return f"{_escape(where)}: {message}" if where else message
+
 
 class InputError(PlanGraphError):
     """A file or body that cannot be read as what it claims to be (CLI exit 2, HTTP 400)."""

@@ -15,7 +15,7 @@ from typing import BinaryIO
 import pyoxigraph as ox
 
 from plangraph import jsonld
-from plangraph.errors import InputError
+from plangraph.errors import InputError, quote
 from plangraph.files import write_atomically
 from plangraph.store import GraphStore
 
@@ -71,7 +71,7 @@ def export(graph: GraphStore, fmt: str, output: BinaryIO, *, base_iri: str | Non
     """Write the dataset in `fmt` (a key of DUMPS); returns the number of quads or triples."""
     dump = DUMPS.get(fmt)
     if dump is None:
-        raise InputError(f"unknown export format {fmt!r}; use one of {', '.join(DUMPS)}")
+        raise InputError(f"unknown export format {quote(fmt)}; use one of {', '.join(DUMPS)}")
     if dump.keeps_graphs:
         quads = sorted(graph.store, key=_quad_key)
         ox.serialize(quads, output, dump.rdf_format, prefixes=_prefixes(graph, dump))

@@ -41,6 +41,8 @@ def read_capped(path: Path, limit: int, *, what: str = "file") -> bytes:
 def write_atomically(target: Path, write: Callable[[BinaryIO], object]) -> None:
     """Call `write` with a binary handle whose bytes end up in `target`, all or nothing."""
     target = Path(target)
+    if target.is_symlink():  # as open() does: write where the link points, keep the link
+        target = target.resolve()
     folder = target.parent
     if target.is_dir():
         raise InputError(

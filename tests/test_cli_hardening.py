@@ -266,3 +266,28 @@ def test_a_long_accept_header_is_not_echoed(mini: Server) -> None:
     )
     assert response.status_code == 406
     assert "A" * 81 not in response.text and len(response.text) <= 420
+
+
+def test_a_cli_error_names_a_long_path_whole_and_escapes_control_characters(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / ("deep-" * 12) / ("deeper-" * 12)
+    folder.mkdir(parents=True)
+    bad = folder / "broken.ttl"
+    bad.write_text("<https://example.org/a> <https://example.org/p> .\n")
+    result = plangraph("validate", str(bad))
+    assert_one_line_exit_2(result, f"{bad}:1:")
+    param = plangraph("query", "tasks-by-institution", "--param", "x\x1b[31m" + "y" * 200)
+    assert_one_line_exit_2(param, "\\x1b[31m")
+    assert "\x1b" not in param.stderr and "y" * 81 not in param.stderr
+
+
+def test_an_export_through_a_symlink_writes_where_it_points(tmp_path: Path) -> None:
+    real = tmp_path / "real.ttl"
+    real.write_text("old")
+    link = tmp_path / "link.ttl"
+    link.symlink_to(real)
+    result = plangraph("export", "-f", "turtle", "-o", str(link), "--data", MINI)
+    assert result.returncode == 0, result.stderr
+    assert link.is_symlink() and real.read_text() != "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.ttl", "real.ttl"]
