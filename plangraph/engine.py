@@ -174,13 +174,13 @@ class QueryEngine:
             self._give_back(worker)
         if status == "ok":
             return payload
-        kind, message, line, column = payload
+        kind, message, file, line, column, status = payload
         if kind == "MemoryError":
             raise WorkerStopped(self._stopped_message())
         if kind == "internal":
             raise RuntimeError(f"query worker failed: {message}")
         cls = getattr(errors, kind, PlanGraphError)
-        raise cls(message, line=line, column=column)
+        raise cls(message, file=file, line=line, column=column, status=status)
 
     def new_generation(self, removed: bytes = b"", added: bytes = b"") -> None:
         """After an accepted update: every later job runs on a worker that sees it.
@@ -385,11 +385,12 @@ def _worker_main(
             try:
                 conn.send(("ok", perform(store, job)))
             except PlanGraphError as err:
-                conn.send(("error", (type(err).__name__, err.message, err.line, err.column)))
+                where = (err.file, err.line, err.column, err.status)
+                conn.send(("error", (type(err).__name__, err.message, *where)))
             except MemoryError:
-                conn.send(("error", ("MemoryError", "", None, None)))
+                conn.send(("error", ("MemoryError", "", None, None, None, 503)))
             except Exception as err:  # a bug: the server logs it and answers 500
-                conn.send(("error", ("internal", repr(err), None, None)))
+                conn.send(("error", ("internal", repr(err), None, None, None, 500)))
     except BaseException:
         code = 1
     os._exit(code)

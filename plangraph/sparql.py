@@ -433,6 +433,8 @@ class _CappedLines(io.RawIOBase):
         return True
 
     def write(self, b: bytes) -> int:  # type: ignore[override]
+        if self.cut:  # pyoxigraph may write again after being stopped: nothing more is kept
+            raise _Enough
         data = bytes(b)
         if self.size + len(data) > self.max_bytes:
             # keep whole lines only, up to the byte cap
@@ -546,7 +548,11 @@ def _solutions(solutions: ox.QuerySolutions, job: QueryJob) -> QueryOutcome:
     except (_Enough, OSError, RuntimeError):
         if not capped.cut:
             raise
-    lines = b"".join(capped.chunks).splitlines(keepends=True)
+    tsv = b"".join(capped.chunks)
+    if capped.cut:  # the serialiser writes in arbitrary pieces: keep whole lines only
+        tsv = tsv[: tsv.rfind(b"\n") + 1]
+    parts = tsv.split(b"\n")
+    lines = [part + b"\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
     cut = capped.cut
     while True:
         tsv = b"".join(lines)
