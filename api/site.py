@@ -8,6 +8,8 @@ queries, and must not queue behind users' queries in the worker pool.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,15 +36,40 @@ T = TypeVar("T")
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 
 
+class _Memo:
+    """A bounded memo (least recently used goes first) for one generation of the data."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.generation = -1
+        self.entries: OrderedDict[str, Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+
 def cached(key: str, build: Callable[[], T]) -> T:
     """Per-app memo of what depends only on the loaded data (read-only while serving).
 
-    Keyed by the data's generation too, so a SPARQL Update through the write token is seen."""
-    memo: dict[tuple[str, int], Any] = current_app.extensions.setdefault("plangraph-site", {})
-    full = (key, state().generation)
-    if full not in memo:
-        memo[full] = build()
-    return memo[full]
+    Emptied when an update through the write token changes the data, and bounded by
+    `site_cache_entries` (keys include IRIs, so their number is not)."""
+    app_state = state()
+    memo: _Memo = current_app.extensions.setdefault(
+        "plangraph-site", _Memo(app_state.config.site_cache_entries)
+    )
+    generation = app_state.generation
+    with memo.lock:
+        if memo.generation != generation:
+            memo.entries.clear()
+            memo.generation = generation
+        if key in memo.entries:
+            memo.entries.move_to_end(key)
+            return memo.entries[key]
+    value = build()
+    with memo.lock:
+        if memo.generation == generation:
+            memo.entries[key] = value
+            while len(memo.entries) > memo.size:
+                memo.entries.popitem(last=False)
+    return value
 
 
 # --- language ------------------------------------------------------------------------------

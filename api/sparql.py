@@ -4,17 +4,29 @@ from __future__ import annotations
 
 import hmac
 import io
+import re
 from urllib.parse import parse_qs
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request, url_for
 
-from plangraph.errors import InputError, PlanGraphError, UpdateRefused
+from plangraph import store
+from plangraph.errors import (
+    InputError,
+    PlanGraphError,
+    Unauthorized,
+    Unavailable,
+    UpdateRefused,
+)
+from plangraph.jobs import UpdateJob, UpdateOutcome
 from plangraph.sparql import (
     GRAPH_FORMATS,
     QueryJob,
     QueryOutcome,
+    analyse,
+    check_depth,
     check_query,
+    check_size,
     choose_media,
     negotiate,
 )
@@ -22,6 +34,8 @@ from plangraph.sparql import (
 from .state import AppState, state
 
 blueprint = Blueprint("sparql", __name__)
+# RFC 6750's b64token; anything else in Authorization is not a bearer token.
+BEARER = re.compile(r"Bearer ([A-Za-z0-9\-._~+/]+=*)")
 
 FORM = "application/x-www-form-urlencoded"
 QUERY_BODY = "application/sparql-query"
@@ -52,7 +66,14 @@ def run_query(
     substitutions: dict[str, str] | None = None,
 ) -> Response:
     """Check, negotiate and run one query; shared with the named-query routes."""
-    info = check_query(query, app_state.named_graphs)
+    config = app_state.config
+    info = check_query(
+        query,
+        app_state.named_graphs,
+        max_bytes=config.max_query_bytes,
+        max_depth=config.max_depth,
+        service_check=config.service_check,
+    )
     kind = "results" if info.form in {"SELECT", "ASK", ""} else "graph"
     fmt = negotiate(request.headers.get("Accept"), _one(params, "format"), kind)
     job = QueryJob(
@@ -64,8 +85,10 @@ def run_query(
         substitutions=substitutions or {},
         prefixes=app_state.graph.prefixes if kind == "graph" else {},
         base_iri=_base_iri() if "<" in query else None,
+        max_bytes=config.max_answer_bytes,
+        vet=bool(info.mentions),
     )
-    return _respond(app_state.run(job), app_state.config.max_rows)
+    return _respond(app_state.run(job), config.max_rows, config.max_answer_bytes)
 
 
 def _base_iri() -> str:
@@ -75,12 +98,28 @@ def _base_iri() -> str:
     return f"{environ['wsgi.url_scheme']}://{host}{environ.get('SCRIPT_NAME', '')}{request.path}"
 
 
-def _respond(outcome: QueryOutcome, max_rows: int) -> Response:
+def _respond(outcome: QueryOutcome, max_rows: int, max_bytes: int) -> Response:
     response = Response(outcome.body, mimetype=outcome.media_type)
     response.headers["Vary"] = "Accept"
     response.headers["X-PlanGraph-Rows"] = str(outcome.rows)
     if outcome.truncated:
-        response.headers["X-PlanGraph-Truncated"] = f"true; max-rows={max_rows}"
+        if outcome.cut_by == "bytes":
+            response.headers["X-PlanGraph-Truncated"] = (
+                f"true; max-bytes={max_bytes}; the answer was cut at the size limit, add LIMIT"
+            )
+        else:
+            response.headers["X-PlanGraph-Truncated"] = f"true; max-rows={max_rows}"
+    return response
+
+
+@blueprint.app_errorhandler(Unavailable)
+def _unavailable(err: Unavailable) -> Response:
+    """A 503 says when to come back, when waiting helps (every worker was busy)."""
+    from . import error_response
+
+    response = error_response(err.status, str(err))
+    if err.retry_after:
+        response.headers["Retry-After"] = str(err.retry_after)
     return response
 
 
@@ -129,25 +168,58 @@ def _one(params: dict[str, list[str]], name: str) -> str | None:
 
 
 def _update(params: dict[str, list[str]]) -> Response:
-    """Refused unless the server has a write token and the request carries it."""
+    """Refused unless the server has a write token and the request carries exactly it.
+
+    The update is worked out in a worker (time and memory limits, no network); what it changed
+    is then applied here, journalled first with --store, and every worker after the answer
+    sees it."""
     app_state = state()
-    token = app_state.config.write_token
-    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    if request.method != "POST" or not token or not hmac.compare_digest(given, token):
+    config = app_state.config
+    if request.method != "POST" or not config.write_token:
         raise UpdateRefused(
             "this endpoint is read-only: SPARQL Update is refused / 本端点只读，拒绝 SPARQL 更新"
         )
+    _authorise(config.write_token)
     updates = params["update"]
     if len(updates) > 1:
         raise InputError("more than one update parameter / 只能有一个 update 参数")
-    try:
-        app_state.graph.store.update(updates[0])
-    except SyntaxError as err:
-        raise InputError(f"SPARQL Update syntax error: {err}") from None
-    app_state.refresh()
-    if app_state.engine is not None:
-        app_state.engine.restart()
+    text = updates[0]
+    check_size(text, config.max_query_bytes, what="update")
+    check_depth(analyse(text).depth, config.max_depth, what="update")
+    job = UpdateJob(
+        text,
+        vet=config.service_check,
+        copy_first=app_state.graph.path is not None,
+        max_bytes=config.max_answer_bytes,
+    )
+    with app_state.write_lock:
+        outcome = app_state.perform(job, config.update_timeout, retire=True)
+        assert isinstance(outcome, UpdateOutcome)
+        store.record_update(app_state.graph, outcome.removed, outcome.added)
+        app_state.refresh()
+        if app_state.engine is not None:
+            app_state.engine.new_generation(outcome.removed, outcome.added)
     return Response(status=204)
+
+
+def _authorise(token: str) -> None:
+    """Only `Authorization: Bearer <token>`, compared in constant time; anything else is 401."""
+    given = request.headers.get("Authorization", "")
+    match = BEARER.fullmatch(given) if given.isascii() else None
+    if match is None or not hmac.compare_digest(match.group(1).encode(), token.encode()):
+        raise Unauthorized(
+            "updates need 'Authorization: Bearer <token>' with this server's write token / "
+            "更新需要正确的写入令牌"
+        )
+
+
+@blueprint.app_errorhandler(Unauthorized)
+def _unauthorized(err: Unauthorized) -> Response:
+    from . import error_response
+
+    response = error_response(err.status, str(err))
+    response.headers["WWW-Authenticate"] = 'Bearer realm="plangraph"'
+    return response
 
 
 def _no_query() -> Response:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 
 from plangraph.config import Config
 from plangraph.engine import QueryEngine
+from plangraph.jobs import perform
 from plangraph.named_queries import NamedQuery
-from plangraph.sparql import QueryJob, QueryOutcome, execute
+from plangraph.sparql import QueryJob, QueryOutcome
 from plangraph.stats import Stats, compute
 from plangraph.store import GraphStore
 
@@ -22,6 +25,8 @@ class AppState:
     engine: QueryEngine | None = None  # None: run in-process, without a time limit
     named_queries: dict[str, NamedQuery] = field(default_factory=dict)
     generation: int = 0  # bumped by every authorised update; caches key on it
+    # One update at a time: each is computed on the data the previous one left.
+    write_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @cached_property
     def stats(self) -> Stats:
@@ -41,9 +46,13 @@ class AppState:
 
     def run(self, job: QueryJob) -> QueryOutcome:
         """Run an untrusted query: in a worker, under the time limit, when an engine runs."""
+        return self.perform(job)  # type: ignore[return-value]
+
+    def perform(self, job: object, timeout: float | None = None, *, retire: bool = False) -> object:
+        """Do any job in a worker (killed at `timeout`, or when the client leaves)."""
         if self.engine is None:
-            return execute(self.graph.store, job)
-        return self.engine.run(job)
+            return perform(self.graph.store, job)
+        return self.engine.run(job, timeout, cancelled=_client_gone(), retire=retire)
 
     def public_iri(self, iri: str) -> str:
         """The address this server answers for a data IRI (they differ behind another domain)."""
@@ -51,6 +60,13 @@ class AppState:
         if public and iri.startswith(base):
             return public + iri[len(base) :]
         return iri
+
+
+def _client_gone() -> Callable[[], bool] | None:
+    """waitress's own test of whether the client closed its connection (needs its lookahead)."""
+    if not has_request_context():
+        return None
+    return request.environ.get("waitress.client_disconnected")
 
 
 def state() -> AppState:

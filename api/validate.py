@@ -15,9 +15,8 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
 from plangraph.errors import InputError, PayloadTooLarge, PlanGraphError
+from plangraph.jobs import ValidateJob, ValidateOutcome
 from plangraph.sparql import choose_media
-from plangraph.validate import validate_bytes
-from plangraph.validate_report import render
 
 from .state import state
 
@@ -44,7 +43,8 @@ def validate() -> Response:
     if request.method == "OPTIONS":
         return Response(status=204)
     app_state = state()
-    limit = app_state.config.max_body_bytes
+    config = app_state.config
+    limit = min(config.max_body_bytes, config.validate_max_bytes)
     if request.content_length is not None and request.content_length > limit:
         raise PayloadTooLarge(f"request body over the limit of {limit} bytes / 请求体过大")
     fmt = _body_format()
@@ -54,13 +54,28 @@ def validate() -> Response:
         raise InputError(f"lang must be zh or en, not {lang!r} / lang 只能是 zh 或 en")
     strict = (request.args.get("strict") or "").lower() in {"1", "true", "yes"}
     body = request.get_data(cache=False)
-    report = validate_bytes(body, fmt, data=app_state.config.data)
-    response = Response(
-        render(report, report_format, lang, strict),
-        mimetype=REPORT_MEDIA[report_format],
+    if len(body) > limit:
+        raise PayloadTooLarge(f"request body over the limit of {limit} bytes / 请求体过大")
+    # pySHACL's cost grows faster than the body: it runs in a worker, killed at its time limit
+    # or when the client leaves, never in the server's own process.
+    job = ValidateJob(
+        body,
+        _media_of(fmt),
+        list(config.data),
+        lang=lang,
+        report_format=report_format,
+        strict=strict,
+        max_depth=config.max_depth,
     )
+    outcome = app_state.perform(job, config.validate_timeout)
+    assert isinstance(outcome, ValidateOutcome)
+    response = Response(outcome.body, mimetype=REPORT_MEDIA[report_format])
     response.headers["Vary"] = "Accept"
     return response
+
+
+def _media_of(fmt: ox.RdfFormat) -> str:
+    return fmt.media_type
 
 
 def _body_format() -> ox.RdfFormat:

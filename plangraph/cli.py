@@ -72,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TOKEN",
         help="accept SPARQL Update carrying 'Authorization: Bearer TOKEN'",
     )
+    _limit_arguments(serve)
     serve.add_argument(
         "--public-base",
         metavar="IRI",
@@ -157,6 +158,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Limits of the query engine (docs/SECURITY.md): flag, Config field, type, help.
+LIMIT_FLAGS = [
+    ("--max-query-bytes", "max_query_bytes", int, "refuse longer queries/updates (413)"),
+    ("--max-depth", "max_depth", int, "refuse deeper bracket nesting in queries and bodies (400)"),
+    ("--max-answer-bytes", "max_answer_bytes", int, "cut answers at this size, and say so"),
+    ("--worker-memory", "worker_memory_mb", int, "MiB a worker may add; 0: no limit (503)"),
+    ("--queue-timeout", "queue_timeout", float, "wait for a free worker this long (503)"),
+    ("--validate-timeout", "validate_timeout", float, "stop /validate after this long (503)"),
+    ("--validate-max-bytes", "validate_max_bytes", int, "refuse larger /validate bodies (413)"),
+    ("--update-timeout", "update_timeout", float, "stop an update after this long (503)"),
+]
+
+
+def _limit_arguments(parser: argparse.ArgumentParser) -> None:
+    for flag, dest, kind, text in LIMIT_FLAGS:
+        parser.add_argument(flag, dest=dest, type=kind, metavar="N", help=text)
+
+
 def _data_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data",
@@ -191,7 +210,8 @@ def _serve(args: argparse.Namespace) -> int:
     from plangraph import named_queries, store
     from plangraph.api import create_app
     from plangraph.api.state import AppState
-    from plangraph.engine import QueryEngine
+    from plangraph.engine import QueryEngine, WorkerSettings
+    from plangraph.sandbox import describe
 
     config = _config(
         args,
@@ -204,6 +224,7 @@ def _serve(args: argparse.Namespace) -> int:
         threads=args.threads,
         write_token=args.write_token,
         public_base=args.public_base,
+        **{dest: getattr(args, dest) for _, dest, _, _ in LIMIT_FLAGS},
     )
     started = time.perf_counter()
     graph = store.load(config.data, config.store_dir)
@@ -220,11 +241,19 @@ def _serve(args: argparse.Namespace) -> int:
         workers=config.workers,
         timeout=config.query_timeout,
         fresh_zygote=graph.path is not None,
+        queue_timeout=config.queue_timeout,
+        settings=WorkerSettings(config.worker_memory_mb, config.sandbox, list(config.data)),
     ).start()
     app = create_app(AppState(config, graph, engine, named_queries.load_all()))
     try:  # bound before "serving" is printed: a port in use is one line and exit 2
         server = create_server(
-            app, host=config.host, port=config.port, threads=config.threads, ident="plangraph"
+            app,
+            host=config.host,
+            port=config.port,
+            threads=config.threads,
+            # lets a request see that its client has gone (its worker is then killed)
+            channel_request_lookahead=1,
+            ident="plangraph",
         )
     except OSError as err:
         engine.close()
@@ -237,7 +266,8 @@ def _serve(args: argparse.Namespace) -> int:
         f"plangraph: {len(graph)} triples from {len(graph.files)} files, {how} in "
         f"{load_seconds:.2f} s, ready in {time.perf_counter() - started:.2f} s; "
         f"serving http://{config.host}:{config.port}/ "
-        f"(SPARQL at /sparql; query limit {config.query_timeout:g} s)",
+        f"(SPARQL at /sparql; query limit {config.query_timeout:g} s; "
+        f"{describe(engine.sandbox)})",
         file=sys.stderr,
         flush=True,
     )
@@ -275,6 +305,8 @@ def _query(args: argparse.Namespace) -> int:
         max_rows=10**9,
         substitutions=substitutions,
         prefixes=graph.prefixes,
+        max_bytes=2**62,
+        vet=bool(info.mentions),
     )
     outcome = execute(graph.store, job)
     if fmt == "table":

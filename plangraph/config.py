@@ -45,6 +45,20 @@ class Config:
     base_iri: str = BASE_IRI
     public_base: str | None = None
     default_lang: str = "zh"
+    # Limits on each request's work (docs/SECURITY.md, "Limits of the query engine").
+    max_query_bytes: int = 256 * 1024  # a query or update longer than this: 413
+    max_depth: int = 100  # nesting of braces/brackets/parentheses in SPARQL, JSON-LD, Turtle
+    max_answer_bytes: int = 32 * 1024 * 1024  # answers are cut here, and say so
+    worker_memory_mb: int = 1024  # address space a worker may add to what it inherits; 0: none
+    queue_timeout: float = 5.0  # wait for a free worker this long, then 503 + Retry-After
+    validate_timeout: float = 30.0
+    validate_max_bytes: int = 2 * 1024 * 1024
+    update_timeout: float = 30.0
+    site_cache_entries: int = 512  # pages' memo of facts about the data (LRU)
+    # Refuse SERVICE/LOAD/remote FROM by parsing the query first. The workers have no network
+    # either way; turning this off exists only to prove that (tests/test_security_network.py).
+    service_check: bool = True
+    sandbox: str = "auto"  # how workers lose the network: auto (namespaces, else seccomp), seccomp
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Config:
@@ -64,8 +78,11 @@ def _convert(name: str, raw: str) -> object:
         return [Path(p) for p in raw.split(os.pathsep) if p]
     if name == "store_dir":
         return Path(raw)
-    if name in {"port", "max_rows", "max_body_bytes", "workers", "threads"}:
+    kind = {f.name: f.type for f in fields(Config)}.get(name)
+    if kind == "int":
         return int(raw)
-    if name == "query_timeout":
+    if kind == "float":
         return float(raw)
+    if kind == "bool":
+        return raw.strip().lower() not in {"0", "false", "no", "off", ""}
     return raw

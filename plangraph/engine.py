@@ -1,18 +1,27 @@
-"""A pool of forked query workers, so that a query past its time limit can really be stopped.
+"""A pool of forked worker processes that do every piece of untrusted work, each bounded.
 
-pyoxigraph cannot cancel a running query, so each query runs in a worker process that is killed
-when its time is up. Workers are forked from a single-threaded "zygote" made right after the store
-is loaded: they share the in-memory store copy-on-write, so a replacement starts in milliseconds
-without reloading anything, and the server's own threads are never forked.
+pyoxigraph cannot cancel a running query, so each query (and each update and validation) runs
+in a worker process that is killed when its time is up or its client has gone. Workers are
+forked from a single-threaded "zygote" made right after the store is loaded: they share the
+in-memory store copy-on-write, so a replacement starts in milliseconds without reloading
+anything, and the server's own threads are never forked.
+
+Before it forks anything the zygote cuts itself off the network (sandbox.py), so no worker can
+open a connection whatever a query asks; each worker then limits its own address space. Workers
+carry the data generation they were forked for: after an accepted update the zygote applies the
+same change to its copy, a new generation is forked, and an old worker is killed when it is
+next seen, never handed a new request (reads after an acknowledged write see it).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import multiprocessing
 import os
 import queue
+import resource
 import secrets
 import select
 import shutil
@@ -27,17 +36,34 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from plangraph import errors
-from plangraph.errors import PlanGraphError, QueryTimeout
-from plangraph.sparql import QueryJob, QueryOutcome, execute
+from plangraph import errors, sandbox
+from plangraph.errors import (
+    Overloaded,
+    PlanGraphError,
+    QueryTimeout,
+    WorkerStopped,
+)
+from plangraph.store import apply_change
 
 log = logging.getLogger(__name__)
+# Between checks that the client is still there, while a job runs.
+POLL_SECONDS = 0.25
+
+
+@dataclass
+class WorkerSettings:
+    """What the zygote needs to know to make workers (plain data: it may cross a spawn)."""
+
+    memory_mb: int = 0
+    sandbox: str = "auto"
+    warm_data: list[Path] | None = None  # parse validation's context in the zygote
 
 
 @dataclass
 class _Worker:
     pid: int
     conn: Connection
+    generation: int = 0
     # A poller kept per worker: Connection.poll() builds a selector on every call (~40 µs).
     poller: select.poll = field(default_factory=select.poll)
 
@@ -49,7 +75,7 @@ class _Worker:
 
 
 class QueryEngine:
-    """Runs QueryJobs in worker processes with a time limit per query."""
+    """Runs jobs in worker processes, each under a time limit, with bounded waiting."""
 
     def __init__(
         self,
@@ -58,6 +84,8 @@ class QueryEngine:
         workers: int,
         timeout: float,
         fresh_zygote: bool = False,
+        queue_timeout: float | None = None,
+        settings: WorkerSettings | None = None,
     ):
         self._open_store = open_store
         # An on-disk store runs RocksDB threads in this process; a zygote forked from it could
@@ -66,8 +94,12 @@ class QueryEngine:
         self._fresh_zygote = fresh_zygote
         self.size = workers
         self.timeout = timeout
+        self.queue_timeout = timeout if queue_timeout is None else queue_timeout
+        self.settings = settings or WorkerSettings()
+        self.sandbox = sandbox.NONE
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._spawn_lock = threading.Lock()
+        self._generation = 0
         self._closed = False
         self._tmp = tempfile.mkdtemp(prefix="plangraph-")
         self._address = str(Path(self._tmp) / "workers.sock")
@@ -80,11 +112,10 @@ class QueryEngine:
         """Fork the zygote (call before the server starts threads) and the first workers."""
         self._listener = Listener(self._address, family="AF_UNIX", authkey=self._authkey)
         parent_end, zygote_end = _pipe()
+        args = (zygote_end, self._address, self._authkey, self._open_store, self.settings)
         if self._fresh_zygote:
             process = multiprocessing.get_context("spawn").Process(
-                target=_zygote_main,
-                args=(zygote_end, self._address, self._authkey, self._open_store),
-                daemon=True,
+                target=_zygote_main, args=(*args, False), daemon=True
             )
             process.start()
             pid = process.pid or 0
@@ -92,9 +123,12 @@ class QueryEngine:
             pid = os.fork()
             if pid == 0:  # the zygote
                 parent_end.close()
-                _zygote_main(zygote_end, self._address, self._authkey, self._open_store)
+                _zygote_main(*args, True)
         zygote_end.close()
         self._zygote, self._zygote_pid = parent_end, pid
+        self.sandbox = self._zygote.recv() if self._zygote.poll(30) else sandbox.NONE
+        if self.sandbox == sandbox.NONE:
+            log.error(sandbox.describe(sandbox.NONE))
         threading.Thread(
             target=self._accept_forever, args=(self._listener,), name="worker-accept", daemon=True
         ).start()
@@ -102,45 +136,80 @@ class QueryEngine:
             self._spawn()
         return self
 
-    def run(self, job: QueryJob, timeout: float | None = None) -> QueryOutcome:
-        """Answer a job within `timeout` seconds (waiting for a free worker included)."""
+    def run(
+        self,
+        job: object,
+        timeout: float | None = None,
+        *,
+        cancelled: Callable[[], bool] | None = None,
+        retire: bool = False,
+    ) -> object:
+        """Do a job within `timeout` seconds of work, after at most queue_timeout of waiting.
+
+        `cancelled` is asked every POLL_SECONDS (the client has gone: the worker is killed);
+        `retire` kills the worker afterwards (its copy of the data was changed)."""
         limit = self.timeout if timeout is None else timeout
+        worker = self._take()
         deadline = time.monotonic() + limit
         try:
-            worker = self._idle.get(timeout=limit)
-        except queue.Empty:
-            raise QueryTimeout(_timeout_message(limit, busy=True)) from None
-        try:
             worker.conn.send(job)
-            if not worker.ready_within(deadline - time.monotonic()):
-                self._kill(worker)
-                raise QueryTimeout(_timeout_message(limit, busy=False))
+            while True:
+                left = deadline - time.monotonic()
+                step = left if cancelled is None else min(left, POLL_SECONDS)
+                if worker.ready_within(step):
+                    break
+                if time.monotonic() >= deadline:
+                    self._kill(worker)
+                    raise QueryTimeout(_timeout_message(limit))
+                if cancelled is not None and cancelled():
+                    self._kill(worker)
+                    raise errors.Unavailable("the client went away / 客户端已断开", status=499)
             status, payload = worker.conn.recv()
         except (EOFError, OSError, BrokenPipeError):
             self._kill(worker)
-            raise RuntimeError("query worker died") from None
-        self._idle.put(worker)
+            raise WorkerStopped(self._stopped_message()) from None
+        if retire:
+            self._kill(worker)
+        else:
+            self._give_back(worker)
         if status == "ok":
             return payload
-        kind, message, line, column = payload
+        kind, message, file, line, column, status = payload
+        if kind == "MemoryError":
+            raise WorkerStopped(self._stopped_message())
         if kind == "internal":
             raise RuntimeError(f"query worker failed: {message}")
         cls = getattr(errors, kind, PlanGraphError)
-        raise cls(message, line=line, column=column)
+        raise cls(message, file=file, line=line, column=column, status=status)
 
+    def new_generation(self, removed: bytes = b"", added: bytes = b"") -> None:
+        """After an accepted update: every later job runs on a worker that sees it.
+
+        The zygote applies the same change to its copy (an on-disk store is reopened by each
+        new worker instead); then idle workers are replaced and busy ones are killed when they
+        come back."""
+        with self._spawn_lock:
+            self._generation += 1
+            if not self._fresh_zygote and (removed or added):
+                assert self._zygote is not None
+                self._zygote.send(("apply", removed, added))
+        stale: list[_Worker] = []
+        while True:
+            try:
+                stale.append(self._idle.get_nowait())
+            except queue.Empty:
+                break
+        for worker in stale:
+            if worker.generation == self._generation:
+                self._idle.put(worker)
+            else:
+                self._kill(worker, respawn=False)
+        for _ in range(self.size):
+            self._spawn()
+
+    # Kept for callers of the first version: an update now brings a new generation.
     def restart(self) -> None:
-        """After an authorised update: new workers from a new zygote that sees the new data.
-
-        Unlike start(), this forks while the server's threads run, so a lock another thread
-        holds could be copied held: one more reason writes are opt-in (--write-token)."""
-        self.close()
-        self.__init__(  # type: ignore[misc]
-            self._open_store,
-            workers=self.size,
-            timeout=self.timeout,
-            fresh_zygote=self._fresh_zygote,
-        )
-        self.start()
+        self.new_generation()
 
     def close(self) -> None:
         self._closed = True
@@ -153,92 +222,175 @@ class QueryEngine:
         if self._zygote is not None:
             self._zygote.close()
         with contextlib.suppress(ProcessLookupError, ChildProcessError):
-            os.kill(self._zygote_pid, signal.SIGTERM)
+            os.kill(self._zygote_pid, signal.SIGTERM)  # its workers die with it (PDEATHSIG)
             os.waitpid(self._zygote_pid, 0)
         if self._listener is not None:
             self._listener.close()
         shutil.rmtree(self._tmp, ignore_errors=True)
 
+    def _take(self) -> _Worker:
+        """A worker of the current generation, or Overloaded after queue_timeout."""
+        deadline = time.monotonic() + self.queue_timeout
+        while True:
+            try:
+                worker = self._idle.get(timeout=max(deadline - time.monotonic(), 0))
+            except queue.Empty:
+                raise Overloaded(
+                    f"all {self.size} workers stayed busy for {self.queue_timeout:g} s; "
+                    f"try again shortly / 所有查询进程繁忙，请稍后重试",
+                    retry_after=max(1, math.ceil(self.queue_timeout)),
+                ) from None
+            if worker.generation == self._generation:
+                return worker
+            self._kill(worker, respawn=False)
+
+    def _give_back(self, worker: _Worker) -> None:
+        if worker.generation == self._generation and not self._closed:
+            self._idle.put(worker)
+        else:
+            self._kill(worker, respawn=False)
+
+    def _stopped_message(self) -> str:
+        memory = self.settings.memory_mb
+        why = f"reached its memory limit ({memory} MiB) or crashed" if memory else "crashed"
+        return (
+            f"the worker running this request {why} and was replaced; narrow the query / "
+            "处理该请求的进程超出内存限制或崩溃，已重启"
+        )
+
     def _spawn(self) -> None:
         assert self._zygote is not None
         with self._spawn_lock:
-            self._zygote.send("spawn")
+            if not self._closed:
+                self._zygote.send(("spawn", self._generation))
 
     def _kill(self, worker: _Worker, respawn: bool = True) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.kill(worker.pid, signal.SIGKILL)
         worker.conn.close()
-        if respawn and not self._closed:
+        if respawn and worker.generation == self._generation and not self._closed:
             self._spawn()
 
     def _accept_forever(self, listener: Listener) -> None:
-        """Take in each worker as it connects; ends when its listener is closed or replaced."""
+        """Take in each worker as it connects; ends when its listener is closed."""
         while True:
             try:
                 conn = listener.accept()
-                pid = conn.recv()
+                pid, generation = conn.recv()
             except (OSError, EOFError):
                 if self._closed or listener is not self._listener:
                     return
                 log.exception("a query worker failed to connect")
                 continue
-            self._idle.put(_Worker(pid, conn))
+            worker = _Worker(pid, conn, generation)
+            if generation == self._generation and not self._closed:
+                self._idle.put(worker)
+            else:
+                self._kill(worker, respawn=False)
 
 
 def _pipe() -> tuple[Connection, Connection]:
     return multiprocessing.Pipe()
 
 
-def _timeout_message(limit: float, *, busy: bool) -> str:
-    why = "all query workers stayed busy" if busy else "the query ran past the time limit"
+def _timeout_message(limit: float) -> str:
     return (
-        f"{why} ({limit:g} s) and was stopped; narrow the query or add LIMIT / "
-        f"查询超过时间限制（{limit:g} 秒）已被终止"
+        f"the query ran past the time limit ({limit:g} s) and was stopped; narrow the query or "
+        f"add LIMIT / 查询超过时间限制（{limit:g} 秒）已被终止"
     )
 
 
 def _zygote_main(
-    control: Connection, address: str, authkey: bytes, open_store: Callable[[], ox.Store]
+    control: Connection,
+    address: str,
+    authkey: bytes,
+    open_store: Callable[[], ox.Store],
+    settings: WorkerSettings,
+    forked: bool,
 ) -> None:
-    """Fork a worker for each "spawn" message; exit when the server goes away."""
+    """Leave the network, then fork a worker per "spawn" and apply each accepted change."""
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # reap workers automatically
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     code = 0
     try:
+        sandbox.die_with_parent()
+        if forked:  # nothing the server had open (its sockets) may reach a worker
+            keep = control.fileno()
+            os.closerange(3, keep)
+            os.closerange(keep + 1, 65536)
+        control.send(sandbox.cut_network(settings.sandbox))
+        # In-memory: the zygote's copy is the one workers fork from, and changes are applied to
+        # it. On disk: each worker opens its own read-only handle.
+        store = open_store() if forked else None
+        warmed = settings.warm_data is None
         while True:
+            if not warmed and not control.poll(0.05):
+                with contextlib.suppress(Exception):
+                    from plangraph.jobs import warm_up
+
+                    warm_up(settings.warm_data or [])
+                warmed = True
+                continue
             try:
                 message = control.recv()
             except (EOFError, OSError):
                 break
-            if message != "spawn":
-                continue
-            if os.fork() == 0:
+            if message[0] == "apply" and store is not None:
+                apply_change(store, message[1], message[2])
+            elif message[0] == "spawn" and os.fork() == 0:
                 control.close()
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                _worker_main(address, authkey, open_store)
+                opener = store if store is not None else open_store
+                _worker_main(address, authkey, opener, message[1], settings)
     except BaseException:  # never let the zygote fall back into the server's code
         code = 1
     os._exit(code)
 
 
-def _worker_main(address: str, authkey: bytes, open_store: Callable[[], ox.Store]) -> None:
+def _limit_memory(megabytes: int) -> None:
+    """Cap this worker's address space at what it inherited plus `megabytes`."""
+    if megabytes <= 0:
+        return
+    with open("/proc/self/status") as status:
+        size_kb = next(int(line.split()[1]) for line in status if line.startswith("VmSize:"))
+    cap = size_kb * 1024 + megabytes * 1024 * 1024
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+
+
+def _worker_main(
+    address: str,
+    authkey: bytes,
+    store_or_opener: ox.Store | Callable[[], ox.Store],
+    generation: int,
+    settings: WorkerSettings,
+) -> None:
+    from plangraph.jobs import perform
+
     code = 0
     try:
-        store = open_store()
+        sandbox.die_with_parent()
+        store = store_or_opener if isinstance(store_or_opener, ox.Store) else store_or_opener()
         conn = Client(address, family="AF_UNIX", authkey=authkey)
-        conn.send(os.getpid())
+        _limit_memory(settings.memory_mb)
+        conn.send((os.getpid(), generation))
         while True:
             try:
                 job = conn.recv()
             except (EOFError, OSError):
                 break
             try:
-                conn.send(("ok", execute(store, job)))
+                conn.send(("ok", perform(store, job)))
             except PlanGraphError as err:
-                conn.send(("error", (type(err).__name__, err.message, err.line, err.column)))
+                where = (err.file, err.line, err.column, err.status)
+                conn.send(("error", (type(err).__name__, err.message, *where)))
+            except MemoryError:
+                conn.send(("error", ("MemoryError", "", None, None, None, 503)))
             except Exception as err:  # a bug: the server logs it and answers 500
-                conn.send(("error", ("internal", repr(err), None, None)))
+                conn.send(("error", ("internal", repr(err), None, None, None, 500)))
     except BaseException:
         code = 1
     os._exit(code)

@@ -113,3 +113,32 @@ def syntax_location(err: SyntaxError) -> tuple[int | None, int | None, str]:
         if line.isdigit() and column.isdigit():
             return int(line), int(column), message.strip()
     return None, None, text
+
+
+@dataclass
+class Unauthorized(PlanGraphError):
+    """A write request without exactly `Authorization: Bearer <token>` (HTTP 401)."""
+
+    status: int = 401
+
+
+class TooComplex(PlanGraphError):
+    """Input nested deeper than the limit, refused before a recursive parser sees it (HTTP 400)."""
+
+
+@dataclass
+class Unavailable(PlanGraphError):
+    """The server cannot take the request now (HTTP 503); `retry_after` seconds, if it helps."""
+
+    status: int = 503
+    retry_after: int | None = None
+
+
+@dataclass
+class Overloaded(Unavailable):
+    """Every worker stayed busy for the whole queue wait (HTTP 503 with Retry-After)."""
+
+
+@dataclass
+class WorkerStopped(Unavailable):
+    """The worker died under the request: its memory limit, or a crash (HTTP 503)."""

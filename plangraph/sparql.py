@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import io
 import re
+import sys
 from dataclasses import dataclass, field
-from itertools import islice
 
 import pyoxigraph as ox
 
 from plangraph.errors import (
     NotAcceptable,
+    PayloadTooLarge,
     QueryRefused,
     QuerySyntaxError,
+    TooComplex,
     UpdateRefused,
     syntax_location,
 )
@@ -141,14 +143,15 @@ def _quality(media: str, ranges: list[tuple[str, float]]) -> tuple[float, int]:
 
 # --- looking at a query before running it -------------------------------------------------
 
-# A lexer, not a parser: pyoxigraph parses, but exposes no algebra, and rdflib's parser costs
-# milliseconds per query. Strings, IRIs and comments are consumed whole, so a keyword inside
-# them never counts.
+# A lexer, for what must be cheap (the form, nesting depth, FROM graphs for a clear message) and
+# for placing a VALUES block in our own queries (api/site.py). It is not what keeps queries off
+# the network: the workers have no network at all (sandbox.py), and SERVICE/LOAD/FROM are judged
+# by a real parser's view of the query (vet_query). Comments end at CR or LF, as in the grammar.
 _TOKEN = re.compile(
     r"""
-    (?P<comment>\#[^\n]*)
+    (?P<comment>\#[^\r\n]*)
   | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-      |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
+      |'(?:[^'\\\r\n]|\\.)*'|"(?:[^"\\\r\n]|\\.)*")
   | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
   | (?P<var>[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+)
   | (?P<pname>(?:[A-Za-z\u00c0-\uffff][\w.\-\u00b7\u00c0-\uffff]*)?:[\w.\-:%\u00c0-\uffff]*)
@@ -157,6 +160,8 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE,
 )
+# SPARQL applies \u and \U escapes to the whole text before parsing (§19.2), as pyoxigraph does.
+_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 QUERY_FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
 UPDATE_WORDS = {
     "INSERT",
@@ -170,6 +175,12 @@ UPDATE_WORDS = {
     "COPY",
     "WITH",
 }
+# Words after which a real parser must look at the query: a keyword no parser can see unless
+# its letters are in the unescaped text (case-folded: ſ is S to some case-insensitive matchers).
+NETWORK_WORDS = ("service", "load", "from", "using")
+_OPEN, _CLOSE = set("{(["), set("})]")
+DEFAULT_MAX_QUERY_BYTES = 256 * 1024
+DEFAULT_MAX_DEPTH = 100
 
 
 @dataclass
@@ -177,17 +188,38 @@ class QueryInfo:
     form: str
     from_graphs: list[str] = field(default_factory=list)
     has_service: bool = False
+    depth: int = 0
+    mentions: set[str] = field(default_factory=set)  # NETWORK_WORDS found anywhere
+
+
+def unescape(text: str) -> str:
+    """The text as the SPARQL grammar sees it: \\uXXXX and \\UXXXXXXXX replaced, once."""
+
+    def char(match: re.Match[str]) -> str:
+        code = int(match.group(1) or match.group(2), 16)
+        return chr(code) if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else match.group()
+
+    return _CODEPOINT.sub(char, text) if "\\" in text else text
 
 
 def analyse(query: str) -> QueryInfo:
-    """The query form, its FROM graphs and whether it calls SERVICE, from its tokens."""
+    """The query form, FROM graphs, nesting depth and network words, from its tokens."""
+    text = unescape(query)
     prefixes: dict[str, str] = {}
     form = ""
     froms: list[str] = []
     service = False
-    tokens = [(m.lastgroup, m.group()) for m in _TOKEN.finditer(query)]
+    depth = deepest = 0
+    tokens = [(m.lastgroup, m.group()) for m in _TOKEN.finditer(text)]
     tokens = [(k, v) for k, v in tokens if k != "comment"]
     for i, (kind, value) in enumerate(tokens):
+        if kind == "other":
+            if value in _OPEN:
+                depth += 1
+                deepest = max(deepest, depth)
+            elif value in _CLOSE:
+                depth -= 1
+            continue
         word = value.upper() if kind == "word" else ""
         if word == "PREFIX" and i + 2 < len(tokens) and tokens[i + 2][0] == "iri":
             prefixes[tokens[i + 1][1].rstrip(":")] = tokens[i + 2][1][1:-1]
@@ -201,7 +233,9 @@ def analyse(query: str) -> QueryInfo:
                 j += 1
             if j < len(tokens):
                 froms.append(_expand(tokens[j], prefixes))
-    return QueryInfo(form or "", froms, service)
+    folded = text.casefold()
+    mentions = {w for w in NETWORK_WORDS if w in folded}
+    return QueryInfo(form or "", froms, service, deepest, mentions)
 
 
 def _expand(token: tuple[str | None, str], prefixes: dict[str, str]) -> str:
@@ -215,28 +249,144 @@ def _expand(token: tuple[str | None, str], prefixes: dict[str, str]) -> str:
     return value
 
 
-def check_query(query: str, known_graphs: set[str]) -> QueryInfo:
-    """Refuse what a read-only, offline endpoint must not run; returns what it learnt."""
+def check_size(text: str, max_bytes: int, what: str = "query") -> None:
+    """Refuse an over-long query before any per-character work."""
+    if len(text) > max_bytes or len(text.encode("utf-8", "surrogatepass")) > max_bytes:
+        size = len(text.encode("utf-8", "surrogatepass"))
+        raise PayloadTooLarge(
+            f"the {what} is {size} bytes, over the limit of {max_bytes} bytes / "
+            f"查询过长（上限 {max_bytes} 字节）"
+        )
+
+
+def check_depth(depth: int, max_depth: int, what: str = "query") -> None:
+    if depth > max_depth:
+        raise TooComplex(
+            f"the {what} nests {depth} levels of brackets, over the limit of {max_depth} / "
+            f"嵌套层数 {depth} 超过上限 {max_depth}"
+        )
+
+
+def check_query(
+    query: str,
+    known_graphs: set[str],
+    *,
+    max_bytes: int = DEFAULT_MAX_QUERY_BYTES,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+    service_check: bool = True,
+) -> QueryInfo:
+    """Refuse what a read-only, offline endpoint must not run; returns what it learnt.
+
+    Cheap, so it can run in the server's own process: size, nesting depth, the query form, and
+    a clear answer for plain SERVICE and unknown FROM. A query whose text mentions SERVICE,
+    LOAD, FROM or USING anywhere is then vetted by a parser (vet_query, in the worker, where a
+    slow parse is bounded by the time limit): `info.mentions` says whether it must be."""
+    check_size(query, max_bytes)
     info = analyse(query)
+    check_depth(info.depth, max_depth)
     if info.form in UPDATE_WORDS:
         raise UpdateRefused(
             "this endpoint is read-only: SPARQL Update is refused / 本端点只读，拒绝 SPARQL 更新"
         )
+    if not service_check:
+        info.mentions = set()
+        return info
     if info.has_service:
-        raise QueryRefused(
-            "SERVICE is not allowed: this endpoint never fetches data from the network / "
-            "不允许 SERVICE：本端点不会代查询访问网络"
-        )
+        raise _service_refused()
     for graph in info.from_graphs:
         if graph not in known_graphs:
-            raise QueryRefused(
-                f"FROM <{graph}> names no graph of this dataset, and remote data is never "
-                f"fetched / FROM 指定的图不在本数据集中，且不会从网络加载"
-            )
+            raise _from_refused(graph)
     return info
 
 
+def _service_refused() -> QueryRefused:
+    return QueryRefused(
+        "SERVICE is not allowed: this endpoint never fetches data from the network / "
+        "不允许 SERVICE：本端点不会代查询访问网络"
+    )
+
+
+def _from_refused(graph: str) -> QueryRefused:
+    return QueryRefused(
+        f"FROM <{graph}> names no graph of this dataset, and remote data is never "
+        f"fetched / FROM 指定的图不在本数据集中，且不会从网络加载"
+    )
+
+
+def _load_refused() -> QueryRefused:
+    return QueryRefused(
+        "LOAD is not allowed: this endpoint never fetches data from the network / "
+        "不允许 LOAD：本端点不会访问网络"
+    )
+
+
+def vet_query(text: str, known_graphs: set[str] | None, *, update: bool = False) -> None:
+    """Refuse SERVICE, LOAD and unknown FROM/USING graphs as rdflib's SPARQL parser sees them.
+
+    The parser is given the text as pyoxigraph reads it: escapes applied once, and CR ending a
+    comment as LF does (rdflib's comments end at LF only). If rdflib cannot parse a query that
+    pyoxigraph may accept, the query still runs only where the operating system keeps the
+    worker off the network; elsewhere it is refused."""
+    from pyparsing import ParseBaseException
+    from rdflib.plugins.sparql import parser
+
+    normal = unescape(text).replace("\r", "\n")
+    grammar = parser.UpdateUnit if update else parser.Query
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 20_000))  # pyparsing recurses ~30 frames per nesting level
+    try:
+        tree = grammar.parse_string(normal, parse_all=True)
+    except (ParseBaseException, RecursionError, ValueError):
+        if network_cut():
+            return
+        raise QueryRefused(
+            "the query mentions SERVICE, LOAD or FROM and could not be checked; it is refused "
+            "as this process is not kept off the network / 无法核查该查询，已拒绝"
+        ) from None
+    finally:
+        sys.setrecursionlimit(limit)
+    found: set[str] = set()
+    graphs: list[str] = []
+    _walk(tree, found, graphs)
+    if "ServiceGraphPattern" in found:
+        raise _service_refused()
+    if "Load" in found:
+        raise _load_refused()
+    if known_graphs is not None:
+        for graph in graphs:
+            if graph not in known_graphs:
+                raise _from_refused(graph)
+
+
+def _walk(node: object, found: set[str], graphs: list[str]) -> None:
+    """Names of the grammar rules in a parse tree, and the IRIs of FROM/USING clauses."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        name = getattr(item, "name", None)
+        if isinstance(name, str):
+            found.add(name)
+            if name in {"DatasetClause", "UsingClause"}:
+                for key in ("default", "named"):
+                    value = dict.get(item, key)  # type: ignore[arg-type]  # CompValue.get differs
+                    if value is not None:
+                        graphs.append(str(value))
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)) or type(item).__name__ == "ParseResults":
+            stack.extend(item)  # type: ignore[arg-type]
+
+
+def network_cut() -> bool:
+    """Whether this process was cut off the network (set once in query workers)."""
+    from plangraph import sandbox
+
+    return sandbox.current() != sandbox.NONE
+
+
 # --- running and serialising ---------------------------------------------------------------
+
+DEFAULT_MAX_ANSWER_BYTES = 32 * 1024 * 1024
 
 
 @dataclass
@@ -251,6 +401,8 @@ class QueryJob:
     substitutions: dict[str, str] = field(default_factory=dict)  # var -> N-Triples term
     prefixes: dict[str, str] = field(default_factory=dict)
     base_iri: str | None = None  # relative IRIs in the query resolve against it
+    max_bytes: int = DEFAULT_MAX_ANSWER_BYTES  # the answer is cut before it grows past this
+    vet: bool = False  # SERVICE/LOAD/FROM judged by a parser first (check_query's mentions)
 
 
 @dataclass
@@ -259,69 +411,116 @@ class QueryOutcome:
     media_type: str
     truncated: bool
     rows: int
+    cut_by: str | None = None  # "rows" or "bytes" when truncated
 
 
 class _Enough(Exception):
-    """Raised from inside a serialiser's write() to stop it once the row cap is passed."""
+    """Raised from inside a serialiser's write() to stop it once a cap is passed."""
 
 
 class _CappedLines(io.RawIOBase):
-    """Collects serialised TSV and stops the serialiser after `limit` lines."""
+    """Collects serialised TSV and stops the serialiser after `limit` lines or `max_bytes`."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, max_bytes: int) -> None:
         self.chunks: list[bytes] = []
         self.lines = 0
+        self.size = 0
         self.limit = limit
-        self.cut = False
+        self.max_bytes = max_bytes
+        self.cut: str | None = None
 
     def writable(self) -> bool:
         return True
 
     def write(self, b: bytes) -> int:  # type: ignore[override]
+        if self.cut:  # pyoxigraph may write again after being stopped: nothing more is kept
+            raise _Enough
         data = bytes(b)
+        if self.size + len(data) > self.max_bytes:
+            # keep whole lines only, up to the byte cap
+            room = self.max_bytes - self.size
+            pos = data.rfind(b"\n", 0, room)
+            if pos >= 0:
+                self._keep(data[: pos + 1])
+            self.cut = "bytes"
+            raise _Enough
         newlines = data.count(b"\n")
         if self.lines + newlines >= self.limit:
             keep = self.limit - self.lines
             pos = -1
             for _ in range(keep):
                 pos = data.index(b"\n", pos + 1)
-            self.chunks.append(data[: pos + 1])
-            self.lines = self.limit
+            self._keep(data[: pos + 1])
             rest = data[pos + 1 :]
             if rest.strip() or newlines > keep:
-                self.cut = True
+                self.cut = "rows"
                 raise _Enough
             return len(data)
-        self.chunks.append(data)
-        self.lines += newlines
+        self._keep(data)
         return len(data)
+
+    def _keep(self, data: bytes) -> None:
+        self.chunks.append(data)
+        self.lines += data.count(b"\n")
+        self.size += len(data)
 
 
 def execute(store: ox.Store, job: QueryJob) -> QueryOutcome:
-    """Run a checked query and serialise it; the row cap cuts, and says so, never silently."""
+    """Run a checked query and serialise it; the caps cut, and say so, never silently."""
+    if job.vet:
+        vet_query(job.query, _graph_names(store))
     try:
         result = store.query(job.query, **_dataset_options(job))
-    except RuntimeError as err:
-        if not job.substitutions:
-            raise
-        # pyoxigraph binds only variables the query projects (SEP-0007)
-        raise QuerySyntaxError(
-            f"cannot bind parameters {', '.join(sorted(job.substitutions))}: {err} / "
-            "参数无法绑定：查询未投影该变量"
-        ) from None
+        if isinstance(result, ox.QueryBoolean):
+            media, fmt = _result_format(job.fmt)
+            out = io.BytesIO()
+            result.serialize(out, fmt)
+            return QueryOutcome(out.getvalue(), media, False, 1)
+        if isinstance(result, ox.QuerySolutions):
+            return _solutions(result, job)
+        return _triples(result, job)
     except SyntaxError as err:
         line, column, message = syntax_location(err)
         raise QuerySyntaxError(
             f"SPARQL syntax error / SPARQL 语法错误: {message}", line=line, column=column
         ) from None
-    if isinstance(result, ox.QueryBoolean):
-        media, fmt = RESULT_FORMATS[job.fmt]
-        out = io.BytesIO()
-        result.serialize(out, fmt)
-        return QueryOutcome(out.getvalue(), media, False, 1)
-    if isinstance(result, ox.QuerySolutions):
-        return _solutions(result, job)
-    return _triples(result, job)
+    except OSError as err:  # SERVICE runs lazily, while the answer is read
+        raise _network_error(err) from None
+    except RuntimeError as err:
+        if job.substitutions:  # pyoxigraph binds only variables the query projects (SEP-0007)
+            raise QuerySyntaxError(
+                f"cannot bind parameters {', '.join(sorted(job.substitutions))}: {err} / "
+                "参数无法绑定：查询未投影该变量"
+            ) from None
+        raise QuerySyntaxError(f"the query cannot be evaluated / 无法执行该查询: {err}") from None
+
+
+def _network_error(err: OSError) -> QueryRefused:
+    """What pyoxigraph raises when SERVICE or LOAD meets a worker without network."""
+    return QueryRefused(
+        f"the query tried to fetch data from outside this dataset, which this endpoint never "
+        f"does ({err}) / 查询试图访问网络，已被阻止"
+    )
+
+
+def _graph_names(store: ox.Store) -> set[str]:
+    return {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
+
+
+def _result_format(key: str) -> tuple[str, ox.QueryResultsFormat]:
+    if key not in RESULT_FORMATS:
+        raise NotAcceptable(
+            f"format {key} is for graphs, and this query returns results / 格式与查询类型不符"
+        )
+    return RESULT_FORMATS[key]
+
+
+def _graph_format(key: str) -> tuple[str, ox.RdfFormat]:
+    if key not in GRAPH_FORMATS:
+        raise NotAcceptable(
+            f"format {key} is for results, and this query returns a graph / 格式与查询类型不符"
+        )
+    return GRAPH_FORMATS[key]
 
 
 def _dataset_options(job: QueryJob) -> dict[str, object]:
@@ -340,36 +539,63 @@ def _dataset_options(job: QueryJob) -> dict[str, object]:
 
 
 def _solutions(solutions: ox.QuerySolutions, job: QueryJob) -> QueryOutcome:
-    # Serialise to TSV first, in Rust, stopping after max_rows; then re-read that TSV and write
-    # the asked format, again in Rust. pyoxigraph cannot serialise a cut iterator directly.
-    capped = _CappedLines(job.max_rows + 1)  # + the header line
+    # Serialise to TSV first, in Rust, stopping after max_rows or max_bytes; then re-read that
+    # TSV and write the asked format, again in Rust. pyoxigraph cannot serialise a cut iterator.
+    media, fmt = _result_format(job.fmt)
+    capped = _CappedLines(job.max_rows + 1, job.max_bytes)  # + the header line
     try:
         solutions.serialize(capped, QRF.TSV)
     except (_Enough, OSError, RuntimeError):
         if not capped.cut:
             raise
     tsv = b"".join(capped.chunks)
-    rows = max(capped.lines - 1, 0)
-    media, fmt = RESULT_FORMATS[job.fmt]
-    if fmt == QRF.TSV:
-        body = tsv
-    else:
-        out = io.BytesIO()
-        ox.parse_query_results(tsv, QRF.TSV).serialize(out, fmt)
-        body = out.getvalue()
-        if capped.cut and fmt == QRF.JSON:
-            flag = b'{"truncated":true,"maxRows":%d,' % job.max_rows
-            body = flag + body.lstrip()[1:]
-    return QueryOutcome(body, media, capped.cut, rows)
+    if capped.cut:  # the serialiser writes in arbitrary pieces: keep whole lines only
+        tsv = tsv[: tsv.rfind(b"\n") + 1]
+    parts = tsv.split(b"\n")
+    lines = [part + b"\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+    cut = capped.cut
+    while True:
+        tsv = b"".join(lines)
+        rows = max(len(lines) - 1, 0)
+        if fmt == QRF.TSV:
+            body = tsv
+        else:
+            out = io.BytesIO()
+            ox.parse_query_results(tsv, QRF.TSV).serialize(out, fmt)
+            body = out.getvalue()
+        if len(body) <= job.max_bytes or rows == 0:
+            break
+        # another format can be larger than its TSV: keep proportionally fewer rows
+        keep = max(int(rows * job.max_bytes / len(body) * 0.95), 0)
+        lines = lines[: keep + 1]
+        cut = "bytes"
+    if cut and fmt == QRF.JSON:
+        flag = b'{"truncated":true,"maxRows":%d,"maxBytes":%d,' % (job.max_rows, job.max_bytes)
+        body = flag + body.lstrip()[1:]
+    return QueryOutcome(body, media, cut is not None, rows, cut)
 
 
 def _triples(triples: ox.QueryTriples, job: QueryJob) -> QueryOutcome:
-    kept = list(islice(triples, job.max_rows + 1))
-    cut = len(kept) > job.max_rows
-    kept = kept[: job.max_rows]
-    media, fmt = GRAPH_FORMATS[job.fmt]
-    body = serialize_triples(kept, fmt, job.prefixes)
-    return QueryOutcome(body, media, cut, len(kept))
+    media, fmt = _graph_format(job.fmt)
+    kept: list[ox.Triple] = []
+    size = 0
+    cut: str | None = None
+    for triple in triples:
+        if len(kept) == job.max_rows:
+            cut = "rows"
+            break
+        size += len(str(triple)) + 3
+        if size > job.max_bytes:
+            cut = "bytes"
+            break
+        kept.append(triple)
+    while True:
+        body = serialize_triples(kept, fmt, job.prefixes)
+        if len(body) <= job.max_bytes or not kept:
+            break
+        kept = kept[: int(len(kept) * job.max_bytes / len(body) * 0.95)]
+        cut = "bytes"
+    return QueryOutcome(body, media, cut is not None, len(kept), cut)
 
 
 def serialize_triples(

@@ -8,6 +8,7 @@ IRI, any other triple file into `<base>graph/<stem>`; TriG and N-Quads keep the 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from collections.abc import Iterable, Iterator
@@ -39,6 +40,7 @@ MANIFEST = "plangraph-sources.json"  # written first and last: it marks a folder
 # "billion laughs"), and external ones name other files. RDF/XML needs neither, so a document that
 # declares any is refused before a parser sees it.
 _XML_ENTITY = re.compile(r"<!ENTITY|<!DOCTYPE[^>\[]*\b(?:SYSTEM|PUBLIC)\b")
+JOURNAL = "plangraph-updates.jsonl"  # accepted updates, one line each (record_update)
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class GraphStore:
     path: Path | None = None
     prefixes: dict[str, str] = field(default_factory=dict)  # as the files declare them
     reopened: bool = False  # an on-disk store reused because its sources had not changed
+    updates: int = 0  # accepted updates in an on-disk store's journal
 
     def named_graphs(self) -> set[str]:
         return {g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode)}
@@ -168,18 +171,30 @@ def graph_name_for(quads: list[ox.Quad], stem: str) -> str:
 
 
 def load(paths: Iterable[Path], store_dir: Path | None = None) -> GraphStore:
-    """Load files into a new in-memory store, or reuse an unchanged on-disk one."""
+    """Load files into a new in-memory store, or reuse an unchanged on-disk one.
+
+    An on-disk store is the sources plus the journal of accepted updates (JOURNAL): it is
+    reopened as it is when neither changed since it was built, else rebuilt from the sources
+    with the journal replayed on top, so a touched source never drops an accepted update."""
     files = list(iter_rdf_files(paths))
     if store_dir is None:
         return _fill(ox.Store(), files)
     fingerprint = _fingerprint(files)
     manifest = store_dir / MANIFEST
     saved = _manifest(store_dir)
-    if saved is not None and saved.get("files") == fingerprint:
+    journal = read_journal(store_dir) if saved is not None else []
+    if (
+        saved is not None
+        and saved.get("files") == fingerprint
+        and saved.get("updates", 0) == len(journal)
+    ):
         loaded = [LoadedFile(Path(f["path"]), f["graph"], f["quads"]) for f in saved["loaded"]]
-        return GraphStore(ox.Store(str(store_dir)), loaded, store_dir, saved["prefixes"], True)
+        reopened = GraphStore(ox.Store(str(store_dir)), loaded, store_dir, saved["prefixes"], True)
+        reopened.updates = len(journal)
+        return reopened
     if saved is not None:
-        _empty(store_dir)  # our own store, built from other sources: rebuilt
+        # our own store, built from other sources (or cut short): rebuilt, its journal kept
+        _empty(store_dir, keep={MANIFEST, JOURNAL})
     try:
         store_dir.mkdir(parents=True, exist_ok=True)
         # The marker goes in before RocksDB writes anything, so a build cut short (disk full,
@@ -187,27 +202,74 @@ def load(paths: Iterable[Path], store_dir: Path | None = None) -> GraphStore:
         manifest.write_text(json.dumps({"files": None}))
         graph_store = _fill(ox.Store(str(store_dir)), files)
         graph_store.path = store_dir
+        for removed, added in journal:  # accepted updates, on top of the sources as they are now
+            apply_change(graph_store.store, removed, added)
         graph_store.store.flush()
     except OSError as err:
         raise InputError(
             f"cannot build the store: {err.strerror or err} / 无法建立存储", file=str(store_dir)
         ) from None
-    _write_manifest(
-        manifest,
-        json.dumps(
-            {
-                "files": fingerprint,
-                "prefixes": graph_store.prefixes,
-                "loaded": [
-                    {"path": str(f.path), "graph": f.graph, "quads": f.quads}
-                    for f in graph_store.files
-                ],
-            },
-            ensure_ascii=False,
-            indent=1,
-        ),
-    )
+    graph_store.updates = len(journal)
+    _write_manifest(manifest, _manifest_text(graph_store, fingerprint))
     return graph_store
+
+
+def _manifest_text(graph_store: GraphStore, fingerprint: list[list[object]] | None) -> str:
+    return json.dumps(
+        {
+            "files": fingerprint,
+            "updates": graph_store.updates,
+            "prefixes": graph_store.prefixes,
+            "loaded": [
+                {"path": str(f.path), "graph": f.graph, "quads": f.quads} for f in graph_store.files
+            ],
+        },
+        ensure_ascii=False,
+        indent=1,
+    )
+
+
+def record_update(graph_store: GraphStore, removed: bytes, added: bytes) -> None:
+    """Apply an accepted update's change; on disk, journal it (fsync) first, flush after.
+
+    Returns only when the change is durable, so an acknowledged update survives a crash."""
+    if graph_store.path is not None:
+        line = json.dumps({"remove": removed.decode(), "add": added.decode()}, ensure_ascii=False)
+        with (graph_store.path / JOURNAL).open("a", encoding="utf-8") as out:
+            out.write(line + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+    apply_change(graph_store.store, removed, added)
+    if graph_store.path is not None:
+        graph_store.store.flush()
+        graph_store.updates += 1
+        manifest = graph_store.path / MANIFEST
+        saved = json.loads(manifest.read_text())
+        saved["updates"] = graph_store.updates
+        # not fsynced: a count lost in a crash only makes the next start rebuild and replay
+        _write_manifest(manifest, json.dumps(saved, ensure_ascii=False, indent=1))
+
+
+def read_journal(store_dir: Path) -> list[tuple[bytes, bytes]]:
+    """The accepted updates, in order; a last line cut short by a crash was never answered."""
+    path = store_dir / JOURNAL
+    if not path.is_file():
+        return []
+    entries = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            break
+        entries.append((entry["remove"].encode(), entry["add"].encode()))
+    return entries
+
+
+def apply_change(store: ox.Store, removed: bytes, added: bytes) -> None:
+    """A change worked out by a worker: N-Quads to remove and to add, blank nodes as labelled."""
+    for quad in ox.parse(removed, format=ox.RdfFormat.N_QUADS):
+        store.remove(quad)
+    store.extend(ox.parse(added, format=ox.RdfFormat.N_QUADS))
 
 
 def _write_manifest(manifest: Path, text: str) -> None:
@@ -224,9 +286,11 @@ def _write_manifest(manifest: Path, text: str) -> None:
         ) from None
 
 
-def _empty(folder: Path) -> None:
+def _empty(folder: Path, keep: set[str] | None = None) -> None:
     """Remove what a folder holds, not the folder itself (it may be a mount point)."""
     for child in folder.iterdir():
+        if keep and child.name in keep:
+            continue
         if child.is_dir() and not child.is_symlink():
             shutil.rmtree(child)
         else:

@@ -177,7 +177,7 @@ def test_update_with_the_write_token_is_applied(server_factory: ServerFactory) -
         headers={"Content-Type": "application/sparql-update", "Authorization": "Bearer wrong"},
         timeout=10,
     )
-    assert refused.status_code == 403
+    assert refused.status_code == 401  # a wrong token is not a token (RFC 6750)
     accepted = requests.post(
         server.sparql,
         data=insert,

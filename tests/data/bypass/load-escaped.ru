@@ -1,0 +1,1 @@
+LO\u0041D <http://127.0.0.1:TRAP_PORT/data.ttl>

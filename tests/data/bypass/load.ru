@@ -1,0 +1,1 @@
+LOAD <http://127.0.0.1:TRAP_PORT/data.ttl>

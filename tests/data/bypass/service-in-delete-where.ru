@@ -1,0 +1,1 @@
+DELETE { ?s ?p ?o } WHERE { ?s ?p ?o . SERVICE <http://127.0.0.1:TRAP_PORT/sparql> { ?s ?p ?o } }
