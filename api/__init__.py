@@ -68,7 +68,8 @@ def _os_error(err: OSError) -> Response:
     if err.errno in {errno.ENOSPC, errno.EDQUOT} or "No space left on device" in str(err):
         log.error("disk full on %s %s: %s", request.method, request.path, err)
         return error_response(
-            507, "the store's disk is full; nothing was written, reads go on / 存储磁盘已满，未写入"
+            507,
+            "the store's disk is full; the request was not completed, reads go on / 存储磁盘已满",
         )
     return _internal_error(err)
 

@@ -116,6 +116,13 @@ def syntax_location(err: SyntaxError) -> tuple[int | None, int | None, str]:
 
 
 @dataclass
+class StoreFull(PlanGraphError):
+    """An --store's file system refused a write (full disk); reads go on (HTTP 507)."""
+
+    status: int = 507
+
+
+@dataclass
 class Unauthorized(PlanGraphError):
     """A write request without exactly `Authorization: Bearer <token>` (HTTP 401)."""
 

@@ -7,6 +7,7 @@ IRI, any other triple file into `<base>graph/<stem>`; TriG and N-Quads keep the 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -18,7 +19,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from plangraph.config import BASE_IRI
-from plangraph.errors import InputError, syntax_location
+from plangraph.errors import InputError, StoreFull, syntax_location
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 GRAPH_NAMING_CLASSES = {
@@ -235,19 +236,73 @@ def record_update(graph_store: GraphStore, removed: bytes, added: bytes) -> None
     Returns only when the change is durable, so an acknowledged update survives a crash."""
     if graph_store.path is not None:
         line = json.dumps({"remove": removed.decode(), "add": added.decode()}, ensure_ascii=False)
-        with (graph_store.path / JOURNAL).open("a", encoding="utf-8") as out:
-            out.write(line + "\n")
-            out.flush()
-            os.fsync(out.fileno())
-    apply_change(graph_store.store, removed, added)
+        _append_journal(graph_store.path / JOURNAL, line)
+    try:
+        apply_change(graph_store.store, removed, added)
+        if graph_store.path is not None:
+            graph_store.store.flush()
+    except OSError as err:
+        if graph_store.path is None:
+            raise
+        # Journalled but not applied (a full disk): the manifest's count now lags the journal,
+        # so the next start rebuilds and replays it. Say so rather than "nothing was written".
+        raise StoreFull(
+            f"the store cannot be written ({err.strerror or err}): the update is journalled but "
+            "not applied; it is applied when the server restarts with free space / "
+            "存储无法写入：更新已记入日志但未应用，重启后应用",
+            file=JOURNAL,
+        ) from None
     if graph_store.path is not None:
-        graph_store.store.flush()
         graph_store.updates += 1
         manifest = graph_store.path / MANIFEST
         saved = json.loads(manifest.read_text())
         saved["updates"] = graph_store.updates
-        # not fsynced: a count lost in a crash only makes the next start rebuild and replay
-        _write_manifest(manifest, json.dumps(saved, ensure_ascii=False, indent=1))
+        # not fsynced, and a count that cannot be written (a full disk) is no failure: the
+        # update is durable in the journal; a stale count only makes the next start replay it
+        with contextlib.suppress(InputError):
+            _write_manifest(manifest, json.dumps(saved, ensure_ascii=False, indent=1))
+
+
+def _append_journal(path: Path, line: str) -> None:
+    """Append one line, durably, or nothing: a torn line would hide every later update.
+
+    A last line without its newline was cut short by a crash and never answered; it is dropped
+    before appending, so the new line does not run into it."""
+    data = line.encode("utf-8") + b"\n"
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o666)
+    try:
+        size = _whole_lines(fd)
+        try:
+            written = 0
+            while written < len(data):
+                written += os.write(fd, data[written:])
+            os.fsync(fd)
+        except OSError as err:
+            os.ftruncate(fd, size)
+            raise StoreFull(
+                f"cannot journal the update: {err.strerror or err}; nothing was written / "
+                "无法写入更新日志，未作任何更改",
+                file=JOURNAL,
+            ) from None
+    finally:
+        os.close(fd)
+
+
+def _whole_lines(fd: int) -> int:
+    """The journal's length up to its last newline, cutting off a torn last line."""
+    size = os.fstat(fd).st_size
+    end = size
+    while end > 0:
+        start = max(0, end - 65536)
+        chunk = os.pread(fd, end - start, start)
+        newline = chunk.rfind(b"\n")
+        if newline >= 0:
+            end = start + newline + 1
+            break
+        end = start
+    if end != size:
+        os.ftruncate(fd, end)
+    return end
 
 
 def read_journal(store_dir: Path) -> list[tuple[bytes, bytes]]:
