@@ -221,7 +221,12 @@ def test_killing_the_server_during_writes_loses_no_acknowledged_update(
 
     writer = threading.Thread(target=write)
     writer.start()
-    time.sleep(2.0)
+    # Killed mid-stream: after 2 s and at least 3 acknowledged writes (a loaded machine is slow).
+    started = time.monotonic()
+    while time.monotonic() - started < 60 and (
+        len(acknowledged) < 3 or time.monotonic() - started < 2.0
+    ):
+        time.sleep(0.05)
     os.kill(server.process.pid, signal.SIGKILL)
     writer.join()
     deadline = time.monotonic() + 10
