@@ -69,6 +69,8 @@ class PG(DefinedNamespace):
     Involvement: URIRef  # involvement / 机构参与
     JudicialBody: URIRef  # judicial body / 司法及纠纷解决机构
     MarketInfrastructure: URIRef  # market infrastructure / 金融市场基础设施
+    MediaOutlet: URIRef  # media outlet / 新闻媒体
+    PartyOrganisation: URIRef  # party organisation / 党的组织
     Place: URIRef  # place / 地点
     Plan: URIRef  # plan / 规划
     PlanEdition: URIRef  # plan edition / 规划版本
