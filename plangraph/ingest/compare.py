@@ -35,7 +35,7 @@ SELECT * WHERE {
 """
 _INSTITUTIONS = """
 PREFIX pg: <https://w3id.org/plangraph/ontology#>
-SELECT DISTINCT ?i WHERE {
+SELECT DISTINCT ?i ?e WHERE {
   ?x pg:inEdition ?e ; pg:qualifiedInvolvement ?n . ?n pg:institution ?i ; pg:inferred false }
 """
 _ZONES = """
