@@ -62,26 +62,8 @@ def source_path(doc: str) -> Path:
     return REPO / info["copy"]
 
 
-# --- tasks are numbered 1..n within each edition -------------------------------------------
-
-EDITIONS = [r["e"] for r in rows("SELECT ?e WHERE { ?e a pg:PlanEdition } ORDER BY ?e")]
-TASK_NUMBERS: dict[str, list[int]] = defaultdict(list)
-for r in rows("SELECT ?e ?n WHERE { ?t a pg:Task ; pg:inEdition ?e ; pg:number ?n }"):
-    TASK_NUMBERS[r["e"]].append(int(r["n"]))
-
-
-@pytest.mark.parametrize("edition", EDITIONS, ids=short)
-def test_task_numbers_run_from_one_without_gaps(edition: str) -> None:
-    numbers = sorted(TASK_NUMBERS.get(edition, []))
-    assert numbers == list(range(1, len(numbers) + 1)), f"{short(edition)}: {numbers}"
-
-
-@pytest.mark.parametrize("edition", EDITIONS, ids=short)
-def test_declared_task_count_matches_the_tasks(edition: str) -> None:
-    declared = rows(f"SELECT ?n WHERE {{ <{edition}> pg:declaredTaskCount ?n }}")
-    if not declared:
-        pytest.skip(f"{short(edition)} declares no task count")
-    assert len(TASK_NUMBERS.get(edition, [])) == int(declared[0]["n"])
+# Task numbering and declared counts are rules of the shapes (pgsh:TaskNumberingShape,
+# pgsh:TaskNumberUniqueShape, pgsh:DeclaredCountShape), checked once, by tests/test_shapes.py.
 
 
 # --- every span is a Web Annotation whose quote is verbatim at its offsets ----------------------

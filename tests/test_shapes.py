@@ -524,3 +524,16 @@ def test_mutated_registry_replaces_the_shipped_one(tmp_path: Path) -> None:
         (r.focus, r.shape) for r in report.results
     }
     shutil.rmtree(copy)
+
+
+def test_shapes_graph_is_versioned_with_the_ontology() -> None:
+    """One release: the shapes graph carries the ontology's owl:versionInfo and a versionIRI."""
+    from rdflib import OWL
+
+    ontology = Graph().parse(REPO / "ontology" / "plangraph.ttl")
+    onto_iri = URIRef("https://w3id.org/plangraph/ontology")
+    shapes_iri = URIRef("https://w3id.org/plangraph/shapes")
+    version = ontology.value(onto_iri, OWL.versionInfo)
+    shapes = load_shapes()
+    assert shapes.value(shapes_iri, OWL.versionInfo) == version
+    assert shapes.value(shapes_iri, OWL.versionIRI) == URIRef(f"{shapes_iri}/{version}")

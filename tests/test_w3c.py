@@ -272,4 +272,4 @@ def test_graph_store_get_returns_a_named_graph(mini_server: Server) -> None:
     union = requests.get(
         mini_server.url + "/gsp?default", headers={"Accept": "text/turtle"}, timeout=10
     )
-    assert len(rdflib.Graph().parse(data=union.text, format="turtle")) == 25
+    assert len(rdflib.Graph().parse(data=union.text, format="turtle")) == 37
