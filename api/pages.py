@@ -24,6 +24,7 @@ PG = "https://w3id.org/plangraph/ontology#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 DCTERMS = "http://purl.org/dc/terms/"
 OWL = "http://www.w3.org/2002/07/owl#"
+OA = "http://www.w3.org/ns/oa#"
 # Properties shown first, in this order; the rest follow by their label.
 FIRST = [
     RDF + "type",
@@ -103,16 +104,23 @@ class View:
                 for owner in [*desc.own, *desc.inbound]
                 if owner.object == t.subject and isinstance(owner.subject, ox.NamedNode)
             },
-            key=lambda pair: (_literal_int(props.get(pair[1], []), PG + "start"), pair[0].value),
+            key=lambda pair: (pair[0].value, pair[1].value),
         )
-        return cls(desc, props, inbound, cited)
+        view = cls(desc, props, inbound, cited)
+        view.cited.sort(key=lambda pair: (view.span(pair[1]).start or 0, pair[0].value))
+        return view
 
-    def span(self, node: ox.BlankNode) -> Span:
-        quote = self._one(node, PG + "quote")
-        start, end = self._one(node, PG + "start"), self._one(node, PG + "end")
+    def span(self, node: Term) -> Span:
+        """A W3C Web Annotation span: oa:hasSource, and its quote and position selectors."""
+        quote = start = end = None
+        for selector in self.values(OA + "hasSelector", node):
+            quote = quote or self._one(selector, OA + "exact")
+            start = start or self._one(selector, OA + "start")
+            end = end or self._one(selector, OA + "end")
+        source = self._one(node, OA + "hasSource")
         return Span(
             quote.value if quote else "",
-            None,
+            source.value if source else None,
             int(start.value) if start else None,
             int(end.value) if end else None,
         )
@@ -146,19 +154,7 @@ class View:
         return self.props.get(term) if isinstance(term, ox.BlankNode) else None
 
     def spans(self, subject: Term | None = None) -> list[Span]:
-        spans = []
-        for span in self.values(PG + "evidence", subject):
-            quote = self._one(span, PG + "quote")
-            source = self._one(span, PG + "sourceDocument")
-            start, end = self._one(span, PG + "start"), self._one(span, PG + "end")
-            spans.append(
-                Span(
-                    quote.value if quote else "",
-                    source.value if source else None,
-                    int(start.value) if start else None,
-                    int(end.value) if end else None,
-                )
-            )
+        spans = [self.span(span) for span in self.values(PG + "evidence", subject)]
         return sorted(spans, key=lambda s: (s.source or "", s.start or 0))
 
     def _one(self, subject: Term, predicate: str) -> Term | None:
@@ -170,16 +166,6 @@ class View:
 
     def is_a(self, class_iri: str) -> bool:
         return bool(set(self.types()) & site.subclasses(class_iri))
-
-
-def _literal_int(props: list[Prop], predicate: str) -> int:
-    for prop in props:
-        if prop.predicate == predicate and prop.objects:
-            try:
-                return int(prop.objects[0].value)
-            except ValueError:
-                return 0
-    return 0
 
 
 def _ordered(by_predicate: dict[str, list[Term]]) -> list[tuple[str, list[Term]]]:

@@ -37,6 +37,7 @@ PREFIXES = """\
 @prefix event: <https://w3id.org/plangraph/event/> .
 @prefix inst: <https://w3id.org/plangraph/institution/> .
 @prefix pg: <https://w3id.org/plangraph/ontology#> .
+@prefix oa: <http://www.w3.org/ns/oa#> .
 @prefix pgu: <https://w3id.org/plangraph/unit/> .
 @prefix place: <https://w3id.org/plangraph/place/> .
 @prefix plan: <https://w3id.org/plangraph/plan/> .
@@ -48,6 +49,7 @@ PREFIXES = """\
 @prefix theme: <https://w3id.org/plangraph/theme/> .
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
 @prefix zone: <https://w3id.org/plangraph/zone/> .
+@prefix zonerole: <https://w3id.org/plangraph/zone-role/> .
 """
 
 # --- the raw material of the synthetic texts ------------------------------------------------
@@ -280,7 +282,16 @@ NATIONAL_INSTITUTIONS = [
     ),
     ("syn-national-fund", "国家金融科技基金（合成）", "National fintech fund (synthetic)", "Fund"),
 ]
-# Zone roles of the ontology with the words a layout uses for them.
+# The role concept of each role property the generator writes (the ontology's pg:statedShortcut).
+ROLE_CONCEPTS = {
+    "pg:leadInstitution": "LeadRole",
+    "pg:participatingInstitution": "ParticipatingRole",
+    "pg:supportsInstitution": "SupportedRole",
+    "pg:partnerInstitution": "PartnerRole",
+    "pg:namesInstitution": "NamedRole",
+    "pg:createsInstitution": "CreatedRole",
+}
+# Zone roles (concepts of graph/zone-roles.ttl, by local name) with the words a layout uses.
 ZONE_ROLES = [
     ("Core", "核心区"),
     ("Wing", "发展翼"),
@@ -426,6 +437,8 @@ def generate(
         "themes": _themes_ttl(),
         "plans": _plans_ttl(editions),
         "sources": _sources_ttl(sources),
+        # the zone-role scheme is shared data, not synthetic: the shipped registry
+        "zone-roles": (REPO / "graph" / "zone-roles.ttl").read_text(encoding="utf-8"),
     }
     registry_files = []
     for stem, body in registries.items():
@@ -481,6 +494,8 @@ class _Block:
     comment: str
     lines: list[str] = field(default_factory=list)
     spans: list[tuple[str, int, int]] = field(default_factory=list)
+    # (institution, role concept local name, evidence span or None when inferred)
+    involvements: list[tuple[str, str, tuple[str, int, int] | None]] = field(default_factory=list)
 
     def add(self, predicate: str, *objects: str) -> None:
         if objects:
@@ -489,18 +504,35 @@ class _Block:
     def render(self, source: str) -> str:
         parts = list(self.lines)
         if self.spans:
-            spans = []
-            for quote, start, end in self.spans:
-                spans.append(
-                    "[\n        a pg:SourceSpan ;\n"
-                    f"        pg:sourceDocument {source} ;\n"
-                    f"        pg:quote {_lit(quote)} ;\n"
-                    f'        pg:start "{start}"^^xsd:nonNegativeInteger ;\n'
-                    f'        pg:end "{end}"^^xsd:nonNegativeInteger\n    ]'
-                )
+            spans = [_span(source, *span) for span in self.spans]
             parts.append("pg:evidence " + ", ".join(spans))
+        for institution, role, span in self.involvements:
+            if span is None:
+                inferred = (
+                    "pg:inferred true ;\n        rdfs:comment "
+                    + _lit("推断：来源未写明。", "zh")
+                    + " , "
+                    + _lit("Inferred: the source does not say.", "en")
+                )
+            else:
+                inferred = f"pg:inferred false ;\n        pg:evidence {_span(source, *span)}"
+            parts.append(
+                f"pg:qualifiedInvolvement [ a pg:Involvement ; pg:institution {institution} ;"
+                f" pg:role pg:{role} ;\n        {inferred} ]"
+            )
         body = " ;\n    ".join(parts)
         return f"# {self.comment}\n{self.subject}\n    {body} .\n"
+
+
+def _span(source: str, quote: str, start: int, end: int) -> str:
+    """A W3C Web Annotation evidence span (docs/MODEL.md, Provenance)."""
+    return (
+        "[\n        a pg:SourceSpan ;\n"
+        f"        oa:hasSource {source} ;\n"
+        f"        oa:hasSelector [ a oa:TextQuoteSelector ; oa:exact {_lit(quote)} ] ,\n"
+        f'            [ a oa:TextPositionSelector ; oa:start "{start}"^^xsd:nonNegativeInteger ;'
+        f' oa:end "{end}"^^xsd:nonNegativeInteger ]\n    ]'
+    )
 
 
 class _Edition:
@@ -568,12 +600,13 @@ class _Edition:
         ed.spans.append((number, *self.source.add(number)))
         ed.spans.append((title_zh, *self.source.add(title_zh)))
         inferred_issuer = rng.random() < 0.1
+        number_span = ed.spans[0]
         if inferred_issuer:
-            ed.add("pg:inferredIssuedBy", self._inst("government"))
+            ed.involvements.append((self._inst("government"), "IssuingRole", None))
         else:
-            ed.add("pg:issuedBy", self._inst("government-office"))
-            ed.add("pg:approvedBy", self._inst("government"))
-        ed.add("pg:draftedBy", self._inst("finance-bureau"))
+            ed.involvements.append((self._inst("government-office"), "IssuingRole", number_span))
+            ed.involvements.append((self._inst("government"), "ApprovingRole", number_span))
+        ed.involvements.append((self._inst("finance-bureau"), "DraftingRole", number_span))
         ed.add("pg:issueDate", _typed(self.issue_date, "date"))
         ed.add("pg:inForceDate", _typed(f"{self.start_year}-{month:02d}-{day:02d}", "date"))
         ed.add("pg:startYear", _typed(str(self.start_year), "gYear"))
@@ -807,22 +840,12 @@ class _Edition:
             by_role.setdefault(role, [])
             if inst not in by_role[role]:
                 by_role[role].append(inst)
+        task_span = block.spans[-1]
         for role, insts in by_role.items():
-            block.add(role, *insts)
+            for inst in insts:
+                block.involvements.append((inst, ROLE_CONCEPTS[role], task_span))
         if "pg:leadInstitution" not in by_role:
-            block.add("pg:inferredResponsibleInstitution", self._inst("government"))
-            block.add(
-                "rdfs:comment",
-                _lit(
-                    "责任单位为推断：本任务未写明责任单位，按方案印发通知推定由市人民政府负责实施。",
-                    "zh",
-                ),
-                _lit(
-                    "Responsibility inferred: the task names no responsible unit; the covering "
-                    "notice makes the municipal government responsible.",
-                    "en",
-                ),
-            )
+            block.involvements.append((self._inst("government"), "ResponsibleRole", None))
         quote = f"{printed}{heading}。{text}"
         for kind, slug, zh, en in things:
             block.add(f"pg:{kind}", f"{kind}:{slug}")
@@ -851,8 +874,9 @@ class _Edition:
         for z, ((klass, word), place) in enumerate(zip(roles, places, strict=True), start=1):
             fn_zh, fn_en = rng.choice(ZONE_FUNCTIONS)
             zone = self._block(
-                f"zone:{self.id}-{z}", f"{task}. — {fn_zh}", f"pg:{klass}", element=False
+                f"zone:{self.id}-{z}", f"{task}. — {fn_zh}", "pg:Zone", element=False
             )
+            zone.add("pg:zoneRole", f"zonerole:{klass.lower()}")
             zone.add("pg:inLayout", self._e("/layout"))
             zone.add(
                 "rdfs:label",

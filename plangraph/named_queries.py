@@ -49,7 +49,7 @@ class NamedQuery:
 
 
 def load_all(folder: Path = QUERIES_DIR) -> dict[str, NamedQuery]:
-    """Every `*.rq` directly in the folder (checks/ are tests, not reports), by name."""
+    """Every `*.rq` directly in the folder, by name."""
     if not folder.is_dir():
         return {}
     return {p.stem: parse(p) for p in sorted(folder.glob("*.rq"))}

@@ -45,133 +45,157 @@ class PG(DefinedNamespace):
     _NS = Namespace("https://w3id.org/plangraph/ontology#")
 
     # Classes
-    BasisDocument: URIRef  # basis document
-    Belt: URIRef  # belt (zone role 带)
-    CentralBank: URIRef  # central bank
-    CentralBankUnit: URIRef  # central bank unit
-    City: URIRef  # city (zone role 城)
-    Comparator: URIRef  # comparator
-    Core: URIRef  # core (zone role 核)
-    CountingBasis: URIRef  # counting basis
-    DemonstrationZone: URIRef  # demonstration zone
-    District: URIRef  # district
-    Enterprise: URIRef  # enterprise
-    Event: URIRef  # event
-    Fund: URIRef  # fund
-    Goal: URIRef  # goal
-    GovernmentBody: URIRef  # government body
-    GuidingIdeology: URIRef  # guiding ideology
-    IndustryAssociation: URIRef  # industry association
-    InferredProperty: URIRef  # inferred property
-    IngestionActivity: URIRef  # ingestion activity
-    Institution: URIRef  # institution
-    JudicialBody: URIRef  # judicial body
-    MarketInfrastructure: URIRef  # market infrastructure
-    Place: URIRef  # place
-    Plan: URIRef  # plan
-    PlanEdition: URIRef  # plan edition
-    PlanElement: URIRef  # plan element
-    Platform: URIRef  # platform
-    Point: URIRef  # point (zone role 点)
-    Port: URIRef  # port (zone role 港)
-    Preamble: URIRef  # preamble
-    Principle: URIRef  # principle
-    Programme: URIRef  # programme
-    Regulator: URIRef  # regulator
-    ResearchInstitute: URIRef  # research institute
-    SafeguardMeasure: URIRef  # safeguard measure
-    SourceDocument: URIRef  # source document
-    SourceSpan: URIRef  # source span
-    SpatialLayout: URIRef  # spatial layout
-    StandardsBody: URIRef  # standards body
-    Target: URIRef  # target
-    Task: URIRef  # task
-    TaskArea: URIRef  # task area
-    Theme: URIRef  # theme
-    Unit: URIRef  # unit
-    University: URIRef  # university
-    Wing: URIRef  # wing (zone role 翼)
-    Zone: URIRef  # zone
+    BasisDocument: URIRef  # basis document / 依据文件
+    Belt: URIRef  # belt / 带, deprecated
+    CentralBank: URIRef  # central bank / 中央银行
+    CentralBankUnit: URIRef  # central bank unit / 中央银行下属单位
+    City: URIRef  # city / 城, deprecated
+    Comparator: URIRef  # comparator / 比较关系
+    Core: URIRef  # core / 核, deprecated
+    CountingBasis: URIRef  # counting basis / 计数口径
+    DemonstrationZone: URIRef  # demonstration zone / 示范区
+    District: URIRef  # district / 行政区
+    Enterprise: URIRef  # enterprise / 企业
+    Event: URIRef  # event / 活动
+    Fund: URIRef  # fund / 基金
+    Goal: URIRef  # goal / 发展目标
+    GovernmentBody: URIRef  # government body / 政府机构
+    GuidingIdeology: URIRef  # guiding ideology / 指导思想
+    IndustryAssociation: URIRef  # industry association / 行业组织
+    InferredProperty: URIRef  # inferred property / 推定属性
+    IngestionActivity: URIRef  # ingestion activity / 导入运行
+    Institution: URIRef  # institution / 机构
+    InstitutionRole: URIRef  # institution role / 机构角色
+    Involvement: URIRef  # involvement / 机构参与
+    JudicialBody: URIRef  # judicial body / 司法及纠纷解决机构
+    MarketInfrastructure: URIRef  # market infrastructure / 金融市场基础设施
+    MediaOutlet: URIRef  # media outlet / 新闻媒体
+    PartyOrganisation: URIRef  # party organisation / 党的组织
+    Place: URIRef  # place / 地点
+    Plan: URIRef  # plan / 规划
+    PlanEdition: URIRef  # plan edition / 规划版本
+    PlanElement: URIRef  # plan element / 规划要素
+    Platform: URIRef  # platform / 平台机构
+    Point: URIRef  # point / 点, deprecated
+    Port: URIRef  # port / 港, deprecated
+    Preamble: URIRef  # preamble / 序言
+    Principle: URIRef  # principle / 基本原则
+    Programme: URIRef  # programme / 工程计划
+    Regulator: URIRef  # regulator / 监管机构
+    ResearchInstitute: URIRef  # research institute / 研究机构
+    SafeguardMeasure: URIRef  # safeguard measure / 保障措施
+    SourceDocument: URIRef  # source document / 来源文件
+    SourceSpan: URIRef  # source span / 来源片段
+    SpatialLayout: URIRef  # spatial layout / 空间布局
+    StandardsBody: URIRef  # standards body / 标准化机构
+    Target: URIRef  # target / 量化指标
+    Task: URIRef  # task / 重点任务
+    TaskArea: URIRef  # task area / 任务领域
+    Theme: URIRef  # theme / 主题
+    Unit: URIRef  # unit / 计量单位
+    University: URIRef  # university / 高等院校
+    Wing: URIRef  # wing / 翼, deprecated
+    Zone: URIRef  # zone / 布局分区
+    ZoneRole: URIRef  # zone role / 分区角色
 
     # Object properties
-    approvedBy: URIRef  # approved by
-    basedOn: URIRef  # based on
-    basis: URIRef  # counting basis of a target
-    comparator: URIRef  # comparator of a target
-    createsInstitution: URIRef  # creates institution
-    draftedBy: URIRef  # drafted by
-    editionOf: URIRef  # edition of
-    event: URIRef  # event
-    evidence: URIRef  # evidence
-    hasPlace: URIRef  # has place
-    inDistrict: URIRef  # in district
-    inEdition: URIRef  # in edition
-    inLayout: URIRef  # in layout
-    inTaskArea: URIRef  # in task area
-    inferredInDistrict: URIRef  # inferred in district (pg:InferredProperty)
-    inferredIssuedBy: URIRef  # inferred issuer of an edition (pg:InferredProperty)
-    inferredResponsibleInstitution: URIRef  # inferred responsible institution (pg:InferredProperty)
-    involvesInstitution: URIRef  # involves institution (super-property of every role)
-    issuedBy: URIRef  # issued by
-    leadInstitution: URIRef  # lead institution
-    measures: URIRef  # what a target counts
-    namesInstitution: URIRef  # names institution
-    ofGoal: URIRef  # of goal
-    organisedBy: URIRef  # organised by
-    partOfEvent: URIRef  # part of event
-    participatingInstitution: URIRef  # participating institution
-    partnerInstitution: URIRef  # partner institution
-    programme: URIRef  # programme
-    releasedAt: URIRef  # released at
-    responsibleInstitution: URIRef  # responsible institution
-    sourceDocument: URIRef  # source document of a span
-    subOrganizationOf: URIRef  # sub-organization of
-    supportsInstitution: URIRef  # supports institution
-    theme: URIRef  # theme
-    unit: URIRef  # unit of a target
+    approvedBy: URIRef  # approved by / 批准机构
+    basedOn: URIRef  # based on / 依据
+    basis: URIRef  # basis / 计数口径
+    comparator: URIRef  # comparator / 比较关系
+    concernsPlace: URIRef  # concerns place / 涉及地点
+    createsInstitution: URIRef  # creates institution / 拟设立机构
+    draftedBy: URIRef  # drafted by / 起草机构
+    editionOf: URIRef  # edition of / 所属规划
+    event: URIRef  # event / 所涉活动
+    evidence: URIRef  # evidence / 证据
+    followsEdition: URIRef  # follows edition / 承接版本
+    hasPlace: URIRef  # has place / 包含地点
+    inDistrict: URIRef  # in district / 所在行政区
+    inEdition: URIRef  # in edition / 所属版本
+    inferredInDistrict: URIRef  # inferred in district / 推定所在行政区, pg:InferredProperty
+    inferredIssuedBy: URIRef  # inferred issued by / 推定印发机构, pg:InferredProperty
+    inferredResponsibleInstitution: (
+        URIRef  # inferred responsible institution / 推定责任单位, pg:InferredProperty
+    )
+    inferredShortcut: URIRef  # inferred shortcut / 推定角色快捷属性
+    inLayout: URIRef  # in layout / 所属布局
+    institution: URIRef  # institution / 参与机构
+    inTaskArea: URIRef  # in task area / 所属任务领域
+    involvesInstitution: URIRef  # involves institution / 涉及机构
+    issuedBy: URIRef  # issued by / 印发机构
+    leadInstitution: URIRef  # lead institution / 牵头单位
+    measures: URIRef  # measures / 计量对象
+    namesInstitution: URIRef  # names institution / 提及机构
+    ofGoal: URIRef  # of goal / 所属目标
+    organisedBy: URIRef  # organised by / 主办机构
+    participatingInstitution: URIRef  # participating institution / 参与单位
+    partnerInstitution: URIRef  # partner institution / 合作机构
+    partOfEvent: URIRef  # part of event / 所属活动
+    programme: URIRef  # programme / 所涉工程计划
+    qualifiedInvolvement: URIRef  # qualified involvement / 机构参与记录
+    releasedAt: URIRef  # released at / 发布活动
+    responsibleInstitution: URIRef  # responsible institution / 责任单位
+    role: URIRef  # role / 角色
+    statedShortcut: URIRef  # stated shortcut / 所述角色快捷属性
+    subOrganizationOf: URIRef  # sub-organization of / 上级机构
+    supportsInstitution: URIRef  # supports institution / 支持对象机构
+    theme: URIRef  # theme / 主题
+    unit: URIRef  # unit / 单位
+    zoneRole: URIRef  # zone role / 分区角色
 
     # Datatype properties
-    approximate: URIRef  # approximate (geometry)
-    areaSquareKilometres: URIRef  # area in square kilometres
-    completeness: URIRef  # "complete" or "partial"
-    constructionStart: URIRef  # construction start
-    deadline: URIRef  # deadline
-    declaredGoalCount: URIRef  # declared goal count
-    declaredPrincipleCount: URIRef  # declared principle count
-    declaredTaskAreaCount: URIRef  # declared task-area count
-    declaredTaskCount: URIRef  # declared task count
-    documentNumber: URIRef  # document number
-    end: URIRef  # end offset (exclusive)
-    endYear: URIRef  # end year
-    eventDate: URIRef  # event date
-    function: URIRef  # function of a zone
-    heading: URIRef  # heading
-    inForceDate: URIRef  # in-force date
-    inputSha256: URIRef  # input SHA-256
-    issueDate: URIRef  # issue date
-    localCopy: URIRef  # local copy
-    number: URIRef  # number as counted
-    printedNumber: URIRef  # number as printed
-    publicationDate: URIRef  # publication date
-    quote: URIRef  # quote
-    sha256: URIRef  # SHA-256 digest
-    shortTitle: URIRef  # short title
-    start: URIRef  # start offset
-    startYear: URIRef  # start year
-    text: URIRef  # text
-    toolVersion: URIRef  # tool version
-    value: URIRef  # value of a target
+    approximate: URIRef  # approximate / 近似
+    areaSquareKilometres: URIRef  # area in square kilometres / 面积（平方公里）
+    completeness: URIRef  # completeness / 完整性
+    constructionStart: URIRef  # construction start / 启动建设时间
+    deadline: URIRef  # deadline / 期限
+    deadlineYear: URIRef  # deadline year / 期限年份（整数）
+    declaredGoalCount: URIRef  # declared goal count / 所称目标数
+    declaredPrincipleCount: URIRef  # declared principle count / 所称原则数
+    declaredTaskAreaCount: URIRef  # declared task-area count / 所称任务领域数
+    declaredTaskCount: URIRef  # declared task count / 所称任务数
+    documentNumber: URIRef  # document number / 发文字号
+    endYear: URIRef  # end year / 规划期截止年
+    eventDate: URIRef  # event date / 活动日期
+    function: URIRef  # function / 功能定位
+    heading: URIRef  # heading / 标题
+    inferred: URIRef  # inferred / 是否推定
+    inForceDate: URIRef  # in-force date / 施行日期
+    inputSha256: URIRef  # input SHA-256 / 输入文件 SHA-256
+    issueDate: URIRef  # issue date / 印发日期
+    localCopy: URIRef  # local copy / 本地副本
+    number: URIRef  # number / 序号
+    printedNumber: URIRef  # printed number / 原文编号
+    publicationDate: URIRef  # publication date / 发布日期
+    sha256: URIRef  # SHA-256 digest / SHA-256 摘要
+    shortTitle: URIRef  # short title / 简称
+    startYear: URIRef  # start year / 规划期起始年
+    text: URIRef  # text / 正文
+    toolVersion: URIRef  # tool version / 工具版本
+    value: URIRef  # value / 数值
 
-    # Individuals: comparators and counting bases
-    About: URIRef  # 左右
-    AtLeast: URIRef  # 不少于, 以上
-    AtMost: URIRef  # 不超过, 以下
-    Exactly: URIRef  # 等于
-    MoreThan: URIRef  # 超过
-    Cumulative: URIRef  # 累计
-    GrowthRate: URIRef  # 增长率
-    PerYear: URIRef  # 年均, 每年
-    Share: URIRef  # 占比
+    # Individuals
+    About: URIRef  # about / 左右
+    ApprovingRole: URIRef  # approving / 批准
+    AtLeast: URIRef  # at least / 不少于
+    AtMost: URIRef  # at most / 不超过
+    CreatedRole: URIRef  # created / 拟设立
+    Cumulative: URIRef  # cumulative / 累计
+    DraftingRole: URIRef  # drafting / 制定
+    Exactly: URIRef  # exactly / 等于
+    GrowthRate: URIRef  # growth rate / 增长率
+    InstitutionRoles: URIRef  # institution roles / 机构角色方案
+    IssuingRole: URIRef  # issuing / 印发
+    LeadRole: URIRef  # lead / 牵头
+    MoreThan: URIRef  # more than / 超过
+    NamedRole: URIRef  # named / 提及
+    ParticipatingRole: URIRef  # participating / 参与
+    PartnerRole: URIRef  # partner / 合作
+    PerYear: URIRef  # per year / 每年
+    ResponsibleRole: URIRef  # responsible / 负责
+    Share: URIRef  # share / 占比
+    SupportedRole: URIRef  # supported / 受支持
 
 
 class PGU(DefinedNamespace):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from plangraph.config import BASE_IRI
+from plangraph.config import BASE_IRI, data_dir
 from plangraph.errors import InputError, StoreFull, syntax_location
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -42,6 +42,8 @@ MANIFEST = "plangraph-sources.json"  # written first and last: it marks a folder
 # declares any is refused before a parser sees it.
 _XML_ENTITY = re.compile(r"<!ENTITY|<!DOCTYPE[^>\[]*\b(?:SYSTEM|PUBLIC)\b")
 JOURNAL = "plangraph-updates.jsonl"  # accepted updates, one line each (record_update)
+# The SPARQL Update that writes the shortcut triples of the qualified nodes (docs/MODEL.md).
+SHORTCUTS = "shortcuts.ru"
 
 
 @dataclass(frozen=True)
@@ -390,7 +392,16 @@ def _fill(store: ox.Store, files: list[Path]) -> GraphStore:
         quads, graph = parse_file(path, prefixes)
         store.extend(quads)
         loaded.append(LoadedFile(path, graph, len(quads)))
+    materialise_shortcuts(store)
     return GraphStore(store, loaded, prefixes=prefixes)
+
+
+def materialise_shortcuts(store: ox.Store) -> None:
+    """Write the direct properties (pg:leadInstitution, pg:deadlineYear …) of the qualified nodes.
+
+    The rules are the SPARQL Update in ontology/shortcuts.ru; without the ontology's role concepts
+    loaded, only pg:involvesInstitution and pg:deadlineYear are written."""
+    store.update((data_dir("ontology") / SHORTCUTS).read_text(encoding="utf-8"))
 
 
 def _fingerprint(files: list[Path]) -> list[list[object]]:

@@ -25,6 +25,7 @@ PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX pg: <https://w3id.org/plangraph/ontology#>
+PREFIX oa: <http://www.w3.org/ns/oa#>
 """
 
 STORE = load([REPO / "ontology", REPO / "graph"])
@@ -61,39 +62,37 @@ def source_path(doc: str) -> Path:
     return REPO / info["copy"]
 
 
-# --- tasks are numbered 1..n within each edition -------------------------------------------
-
-EDITIONS = [r["e"] for r in rows("SELECT ?e WHERE { ?e a pg:PlanEdition } ORDER BY ?e")]
-TASK_NUMBERS: dict[str, list[int]] = defaultdict(list)
-for r in rows("SELECT ?e ?n WHERE { ?t a pg:Task ; pg:inEdition ?e ; pg:number ?n }"):
-    TASK_NUMBERS[r["e"]].append(int(r["n"]))
+# Task numbering and declared counts are rules of the shapes (pgsh:TaskNumberingShape,
+# pgsh:TaskNumberUniqueShape, pgsh:DeclaredCountShape), checked once, by tests/test_shapes.py.
 
 
-@pytest.mark.parametrize("edition", EDITIONS, ids=short)
-def test_task_numbers_run_from_one_without_gaps(edition: str) -> None:
-    numbers = sorted(TASK_NUMBERS.get(edition, []))
-    assert numbers == list(range(1, len(numbers) + 1)), f"{short(edition)}: {numbers}"
-
-
-@pytest.mark.parametrize("edition", EDITIONS, ids=short)
-def test_declared_task_count_matches_the_tasks(edition: str) -> None:
-    declared = rows(f"SELECT ?n WHERE {{ <{edition}> pg:declaredTaskCount ?n }}")
-    if not declared:
-        pytest.skip(f"{short(edition)} declares no task count")
-    assert len(TASK_NUMBERS.get(edition, [])) == int(declared[0]["n"])
-
-
-# --- every quote is verbatim at its offsets ---------------------------------------------------
+# --- every span is a Web Annotation whose quote is verbatim at its offsets ----------------------
 
 SPANS = rows(
-    "SELECT ?owner ?doc ?quote ?start ?end WHERE {"
-    " ?owner pg:evidence ?span . ?span pg:sourceDocument ?doc ; pg:quote ?quote ;"
-    " pg:start ?start ; pg:end ?end }"
+    "SELECT ?owner ?span ?doc ?quote ?prefix ?suffix ?start ?end WHERE {"
+    " ?owner pg:evidence ?span . ?span oa:hasSource ?doc ; oa:hasSelector ?q , ?p ."
+    " ?q a oa:TextQuoteSelector ; oa:exact ?quote ."
+    " OPTIONAL { ?q oa:prefix ?prefix } OPTIONAL { ?q oa:suffix ?suffix }"
+    " ?p a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end }"
 )
 
 
 def span_id(span: dict[str, str]) -> str:
     return f"{short(span['owner'])}@{short(span['doc'])}:{span['start']}-{span['end']}"
+
+
+def test_every_span_has_one_source_one_quote_and_one_position() -> None:
+    """Each pg:evidence object reads as a W3C Web Annotation specific resource."""
+    counts = rows(
+        "SELECT ?span (COUNT(DISTINCT ?doc) AS ?docs) (COUNT(DISTINCT ?q) AS ?quotes)"
+        " (COUNT(DISTINCT ?p) AS ?positions) WHERE { ?owner pg:evidence ?span ."
+        " OPTIONAL { ?span oa:hasSource ?doc }"
+        " OPTIONAL { ?span oa:hasSelector ?q . ?q a oa:TextQuoteSelector }"
+        " OPTIONAL { ?span oa:hasSelector ?p . ?p a oa:TextPositionSelector } } GROUP BY ?span"
+    )
+    assert counts and len(counts) == len({s["span"] for s in SPANS})
+    bad = [c for c in counts if (c["docs"], c["quotes"], c["positions"]) != ("1", "1", "1")]
+    assert not bad, bad[:5]
 
 
 @pytest.mark.parametrize("span", SPANS, ids=span_id)
@@ -103,6 +102,17 @@ def test_quote_is_verbatim_at_its_offsets(span: dict[str, str]) -> None:
     text = path.read_text(encoding="utf-8")
     start, end = int(span["start"]), int(span["end"])
     assert text[start:end] == span["quote"], f"text[{start}:{end}] = {text[start:end]!r}"
+    # oa:prefix / oa:suffix are the text around the quote, and present only when needed
+    prefix, suffix = span.get("prefix", ""), span.get("suffix", "")
+    assert text[start - len(prefix) : start] == prefix and text[end : end + len(suffix)] == suffix
+    context = prefix + span["quote"] + suffix
+    assert text.count(context) == 1 or (text.find(context) == text.rfind(context)), (
+        f"{span['quote']!r} with its prefix and suffix is not unique in {path.name}"
+    )
+    if not (prefix or suffix):
+        assert text.find(span["quote"], text.find(span["quote"]) + 1) == -1, (
+            f"{span['quote']!r} occurs more than once: it needs oa:prefix or oa:suffix"
+        )
 
 
 TASK_TEXTS = rows(
@@ -114,13 +124,18 @@ TASK_TEXTS = rows(
 @pytest.mark.parametrize("task", TASK_TEXTS, ids=lambda t: short(t["task"]))
 def test_task_text_is_quoted_with_page_breaks_removed(task: dict[str, str]) -> None:
     quotes = [
-        r["q"] for r in rows(f"SELECT ?q WHERE {{ <{task['task']}> pg:evidence/pg:quote ?q }}")
+        r["q"]
+        for r in rows(
+            f"SELECT ?q WHERE {{ <{task['task']}> pg:evidence/oa:hasSelector/oa:exact ?q }}"
+        )
     ]
     assert "\n" not in task["text"]
     assert any(task["text"] in re.sub(r"\n+", "", q) for q in quotes), "text is in no quote"
 
 
-# --- labels: one in Chinese and one in English ------------------------------------------------
+# --- labels: one per language of the sources -------------------------------------------------
+# Every label is in the language of a source that gives it: one Chinese and one English label,
+# except for what only the English report on the 2021 Xicheng edition describes (English only).
 
 LABELLED = [
     r["node"]
@@ -133,13 +148,23 @@ LABELLED = [
 ]
 
 
+ENGLISH_ONLY = {
+    r["node"]
+    for r in rows(
+        "SELECT DISTINCT ?node WHERE { GRAPH <https://w3id.org/plangraph/edition/xc-jinke-2021>"
+        " { ?node rdfs:label ?l } }"
+    )
+}
+
+
 @pytest.mark.parametrize("node", LABELLED, ids=short)
-def test_one_chinese_and_one_english_label(node: str) -> None:
+def test_one_label_per_language_of_its_source(node: str) -> None:
     langs = Counter(
         r["lang"]
         for r in rows(f"SELECT DISTINCT ?l (LANG(?l) AS ?lang) WHERE {{ <{node}> rdfs:label ?l }}")
     )
-    assert langs == Counter({"zh": 1, "en": 1}), f"{short(node)}: labels by language {langs}"
+    expected = Counter({"en": 1}) if node in ENGLISH_ONLY else Counter({"zh": 1, "en": 1})
+    assert langs == expected, f"{short(node)}: labels by language {langs}"
 
 
 # --- spatial layouts: exactly the zones and places the texts name -----------------------------
@@ -150,19 +175,19 @@ EXPECTED_LAYOUTS: dict[str, dict[str, tuple[str, set[str]]]] = {
     #              辐射德胜、广安、五道口、四季青等区域
     "edition/bj-jinke-2020/layout": {
         "zone/bj-core": (
-            "Core",
+            "core",
             {"place/beizhan", "place/beixiaguan", "place/zhongguancun-street"},
         ),
-        "zone/bj-desheng": ("Point", {"place/desheng"}),
-        "zone/bj-guangan": ("Point", {"place/guangan"}),
-        "zone/bj-wudaokou": ("Point", {"place/wudaokou"}),
-        "zone/bj-sijiqing": ("Point", {"place/sijiqing"}),
+        "zone/bj-desheng": ("point", {"place/desheng"}),
+        "zone/bj-guangan": ("point", {"place/guangan"}),
+        "zone/bj-wudaokou": ("point", {"place/wudaokou"}),
+        "zone/bj-sijiqing": ("point", {"place/sijiqing"}),
     },
     # 003: "One core" is the north exhibition area …; " two wings " is …; "more" includes …
     "edition/xc-jinke-2021/layout": {
-        "zone/xc-core": ("Core", {"place/beizhan"}),
-        "zone/xc-wings": ("Wing", set()),
-        "zone/xc-points": ("Point", set()),
+        "zone/xc-core": ("core", {"place/beizhan"}),
+        "zone/xc-wings": ("wing", set()),
+        "zone/xc-points": ("point", set()),
     },
 }
 
@@ -171,13 +196,12 @@ EXPECTED_LAYOUTS: dict[str, dict[str, tuple[str, set[str]]]] = {
 def test_layout_has_exactly_the_zones_and_places_the_text_names(layout: str) -> None:
     found: dict[str, tuple[str, set[str]]] = {}
     for r in rows(
-        f"SELECT ?zone ?role WHERE {{ ?zone pg:inLayout <{BASE}{layout}> ; a ?role ."
-        " ?role rdfs:subClassOf pg:Zone }"
+        f"SELECT ?zone ?role WHERE {{ ?zone pg:inLayout <{BASE}{layout}> ; pg:zoneRole ?role }}"
     ):
         places = {
             short(p["p"]) for p in rows(f"SELECT ?p WHERE {{ <{r['zone']}> pg:hasPlace ?p }}")
         }
-        found[short(r["zone"])] = (r["role"].rsplit("#", 1)[1], places)
+        found[short(r["zone"])] = (r["role"].rsplit("/", 1)[1], places)
     assert found == EXPECTED_LAYOUTS[layout]
 
 
@@ -196,7 +220,9 @@ def test_zone_place_is_named_in_the_zone_evidence(pair: dict[str, str]) -> None:
     }
     quotes = [
         r["q"].lower()
-        for r in rows(f"SELECT ?q WHERE {{ <{pair['zone']}> pg:evidence/pg:quote ?q }}")
+        for r in rows(
+            f"SELECT ?q WHERE {{ <{pair['zone']}> pg:evidence/oa:hasSelector/oa:exact ?q }}"
+        )
     ]
     assert any(n in q for n in names for q in quotes), f"none of {sorted(names)} in {quotes}"
 
@@ -267,3 +293,79 @@ def test_sha256_matches_the_file(doc: str) -> None:
     path = REPO / info["copy"]
     assert path.is_file(), f"{short(doc)}: pg:localCopy {info['copy']} is missing"
     assert sha256(path) == info["sha"], f"{short(doc)}: {info['copy']} does not match"
+
+
+# --- qualified responsibility -------------------------------------------------------------------
+
+INVOLVEMENTS = rows(
+    "SELECT ?i (COUNT(DISTINCT ?inst) AS ?institutions) (COUNT(DISTINCT ?role) AS ?roles)"
+    " (COUNT(DISTINCT ?flag) AS ?flags) (SAMPLE(?flag) AS ?inferred)"
+    " (COUNT(DISTINCT ?span) AS ?evidence) (COUNT(DISTINCT ?c) AS ?comments) WHERE {"
+    " { ?owner pg:qualifiedInvolvement ?i } UNION { ?i a pg:Involvement }"
+    " OPTIONAL { ?i pg:institution ?inst }"
+    " OPTIONAL { ?i pg:role ?role . ?role a pg:InstitutionRole }"
+    " OPTIONAL { ?i pg:inferred ?flag } OPTIONAL { ?i pg:evidence ?span }"
+    " OPTIONAL { ?i rdfs:comment ?c } } GROUP BY ?i ORDER BY ?i"
+)
+
+
+@pytest.mark.parametrize("node", INVOLVEMENTS, ids=lambda n: short(n["i"]))
+def test_every_role_node_is_complete(node: dict[str, str]) -> None:
+    assert (node["institutions"], node["roles"], node["flags"]) == ("1", "1", "1"), node
+    if node["inferred"] == "false":
+        assert int(node["evidence"]) >= 1, "a stated role quotes its evidence"
+    else:
+        assert int(node["comments"]) >= 1, "an inferred role says what it was inferred from"
+
+
+def test_no_inferred_role_entails_a_stated_one_under_rdfs() -> None:
+    """An RDFS closure (owlrl) of the ontology and the loaded graph, shortcuts included, gives no
+    stated shortcut (pg:issuedBy, pg:responsibleInstitution …) that no stated node supports."""
+    import owlrl
+    import pyoxigraph as ox
+    from rdflib import Graph, URIRef
+
+    everything = STORE.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+    graph = Graph().parse(
+        data=everything.serialize(format=ox.RdfFormat.N_TRIPLES).decode("utf-8"), format="nt"
+    )
+    owlrl.DeductiveClosure(owlrl.RDFS_Semantics).expand(graph)
+    pg = "https://w3id.org/plangraph/ontology#"
+    stated_props = {str(o) for o in graph.objects(None, URIRef(pg + "statedShortcut"))}
+    assert URIRef(pg + "issuedBy") in {URIRef(p) for p in stated_props}
+    supported = set()
+    for owner, node in graph.subject_objects(URIRef(pg + "qualifiedInvolvement")):
+        if str(graph.value(node, URIRef(pg + "inferred"))).lower() == "false":
+            role = graph.value(node, URIRef(pg + "role"))
+            prop = graph.value(role, URIRef(pg + "statedShortcut"))
+            supported.add((owner, prop, graph.value(node, URIRef(pg + "institution"))))
+    unsupported = [
+        (short(str(s)), p.rsplit("#", 1)[1], short(str(o)))
+        for p in sorted(stated_props)
+        for s, o in graph.subject_objects(URIRef(p))
+        if (s, URIRef(p), o) not in supported
+    ]
+    assert not unsupported, unsupported[:10]
+
+
+# --- places: every place is concerned by an element, or says why not ----------------------------
+
+PLACES = [r["p"] for r in rows("SELECT ?p WHERE { ?p a/rdfs:subClassOf* pg:Place } ORDER BY ?p")]
+
+
+@pytest.mark.parametrize("place", PLACES, ids=short)
+def test_every_place_is_concerned_or_says_why_not(place: str) -> None:
+    concerned = rows(f"SELECT ?e WHERE {{ ?e pg:concernsPlace <{place}> }}")
+    why_not = rows(f"SELECT ?n WHERE {{ <{place}> skos:editorialNote ?n }}")
+    assert concerned or why_not, f"{short(place)}: no element concerns it and no note says why"
+
+
+def test_the_jinke_new_district_is_concerned_by_both_beijing_editions() -> None:
+    editions = {
+        r["e"]
+        for r in rows(
+            "SELECT ?e WHERE { ?e a pg:PlanEdition ;"
+            " pg:concernsPlace <https://w3id.org/plangraph/place/jinke-new-district> }"
+        )
+    }
+    assert editions == {f"{BASE}edition/bj-jinke-2020", f"{BASE}edition/xc-jinke-2021"}

@@ -14,6 +14,7 @@ from plangraph.config import BASE_IRI
 from plangraph.errors import InputError
 from plangraph.ingest import Draft, compare, gazetteer, ingest
 from plangraph.ingest.reading import read_bytes
+from plangraph.store import materialise_shortcuts
 
 DATA = Path(__file__).parent / "data" / "ingest"
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -53,16 +54,32 @@ def draft_of(gaz: gazetteer.Gazetteer) -> Callable[..., Draft]:
 
 
 def store_of(draft: Draft) -> ox.Store:
+    """The draft and the ontology in named graphs, with the shortcuts the load step writes
+    (pg:leadInstitution, pg:issuedBy …), queried over their union."""
     store = ox.Store()
-    store.load(draft.turtle.encode(), format=ox.RdfFormat.TURTLE, base_iri=BASE_IRI)
+    store.load(
+        draft.turtle.encode(),
+        format=ox.RdfFormat.TURTLE,
+        base_iri=BASE_IRI,
+        to_graph=ox.NamedNode(BASE_IRI + "graph/draft"),
+    )
+    store.load(
+        path=str(REPO_ROOT / "ontology" / "plangraph.ttl"),
+        format=ox.RdfFormat.TURTLE,
+        to_graph=ox.NamedNode(BASE_IRI + "ontology"),
+    )
+    materialise_shortcuts(store)
     return store
 
 
 def select(draft: Draft, query: str) -> list[tuple[str, ...]]:
-    prefixes = f"PREFIX pg: <{PG}>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+    prefixes = (
+        f"PREFIX pg: <{PG}>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+        "PREFIX oa: <http://www.w3.org/ns/oa#>\n"
+    )
     return [
         tuple(term.value if term is not None else "" for term in row)
-        for row in store_of(draft).query(prefixes + query)
+        for row in store_of(draft).query(prefixes + query, use_default_graph_as_union=True)
     ]
 
 
@@ -129,8 +146,8 @@ def test_every_evidence_quote_is_the_text_at_its_offsets(
     text = EDITIONS[edition][0].read_bytes().decode("utf-8")
     spans = select(
         drafts[edition],
-        "SELECT ?q ?s ?e WHERE { ?x pg:evidence ?span . "
-        "?span pg:quote ?q ; pg:start ?s ; pg:end ?e }",
+        "SELECT ?q ?s ?e WHERE { ?x pg:evidence ?span . ?span oa:hasSelector ?qs , ?ps ."
+        " ?qs oa:exact ?q . ?ps oa:start ?s ; oa:end ?e }",
     )
     assert len(spans) > 60
     for quote, start, end in spans:
@@ -215,16 +232,16 @@ def test_shanghai_covering_notice_gives_number_dates_and_issuer(drafts: dict[str
 def test_shanghai_layout_has_two_cities_a_belt_and_a_port(drafts: dict[str, Draft]) -> None:
     rows = select(
         drafts["sh-fintech-2020"],
-        "SELECT ?z ?role ?p WHERE { ?z pg:inLayout ?l ; a ?role ; pg:hasPlace ?p }",
+        "SELECT ?z ?role ?p WHERE { ?z pg:inLayout ?l ; pg:zoneRole ?role ; pg:hasPlace ?p }",
     )
     zones: dict[str, tuple[str, set[str]]] = {}
     for zone, role, place in rows:
-        zones.setdefault(zone, (role.rsplit("#", 1)[-1], set()))[1].add(place.rsplit("/", 1)[-1])
+        zones.setdefault(zone, (role.rsplit("/", 1)[-1], set()))[1].add(place.rsplit("/", 1)[-1])
     assert sorted((r, sorted(p)) for r, p in zones.values()) == [
-        ("Belt", ["bund-financial-belt", "north-bund", "xuhui-riverside", "yangpu-riverside"]),
-        ("City", ["lujiazui"]),
-        ("City", ["zhangjiang"]),
-        ("Port", ["lingang"]),
+        ("belt", ["bund-financial-belt", "north-bund", "xuhui-riverside", "yangpu-riverside"]),
+        ("city", ["lujiazui"]),
+        ("city", ["zhangjiang"]),
+        ("port", ["lingang"]),
     ]
 
 
@@ -256,7 +273,9 @@ def test_bom_and_crlf_read_as_the_same_plan(draft_of: Callable[..., Draft]) -> N
     assert headings(bom, "Task") == headings(plain, "Task")
     text = (DATA / "chapters-bom-crlf.txt").read_bytes().decode("utf-8")
     for quote, start, end in select(
-        bom, "SELECT ?q ?s ?e WHERE { ?x pg:evidence [ pg:quote ?q ; pg:start ?s ; pg:end ?e ] }"
+        bom,
+        "SELECT ?q ?s ?e WHERE { ?x pg:evidence ?span . ?span oa:hasSelector ?qs , ?ps ."
+        " ?qs oa:exact ?q . ?ps oa:start ?s ; oa:end ?e }",
     ):
         assert text[int(start) : int(end)] == quote
 
@@ -370,11 +389,13 @@ def test_traditional_characters_match_the_simplified_gazetteers(
 
 def test_layout_core_and_two_wings_with_their_places(draft_of: Callable[..., Draft]) -> None:
     draft = draft_of("layout.txt")
-    rows = select(draft, "SELECT ?role ?p WHERE { ?z pg:inLayout ?l ; a ?role ; pg:hasPlace ?p }")
-    assert sorted((r.rsplit("#", 1)[-1], p.rsplit("/", 1)[-1]) for r, p in rows) == [
-        ("Core", "financial-street"),
-        ("Wing", "beizhan"),
-        ("Wing", "desheng"),
+    rows = select(
+        draft, "SELECT ?role ?p WHERE { ?z pg:inLayout ?l ; pg:zoneRole ?role ; pg:hasPlace ?p }"
+    )
+    assert sorted((r.rsplit("/", 1)[-1], p.rsplit("/", 1)[-1]) for r, p in rows) == [
+        ("core", "financial-street"),
+        ("wing", "beizhan"),
+        ("wing", "desheng"),
     ]
 
 

@@ -201,33 +201,65 @@ def test_domains_and_ranges_are_defined_classes(onto: ox.Store) -> None:
     assert not bad, "\n".join(bad)
 
 
-def test_inferred_properties_are_typed_twice_and_refine_a_stated_property(onto: ox.Store) -> None:
+def test_inferred_properties_are_object_properties_never_under_a_stated_one(
+    onto: ox.Store,
+) -> None:
+    """An inferred property may refine pg:involvesInstitution (any role, stated or inferred) or
+    another inferred property, never a property whose statements are the text's words: an RDFS
+    reasoner would otherwise turn every inference into a statement."""
     bad = offenders(
         onto,
         """{ ?term a pg:InferredProperty .
           FILTER NOT EXISTS { ?term a owl:ObjectProperty }
           BIND("not an owl:ObjectProperty" AS ?why) }
         UNION
-        { ?term a pg:InferredProperty .
-          FILTER NOT EXISTS { ?term rdfs:subPropertyOf ?p .
-                              FILTER NOT EXISTS { ?p a pg:InferredProperty } }
-          BIND("not a sub-property of a stated (non-inferred) property" AS ?why) }""",
+        { ?term a pg:InferredProperty ; rdfs:subPropertyOf+ ?super .
+          FILTER(?super != pg:involvesInstitution && STRSTARTS(STR(?super), STR(pg:)))
+          FILTER NOT EXISTS { ?super a pg:InferredProperty }
+          BIND(CONCAT("a sub-property of the stated ", STR(?super)) AS ?why) }""",
     )
     assert not bad, "\n".join(bad)
     inferred = {
         r["p"].value for r in onto.query(PREFIXES + "SELECT ?p WHERE { ?p a pg:InferredProperty }")
     }
-    assert {PG.inferredResponsibleInstitution, PG.inferredInDistrict} <= {
+    assert {PG.inferredResponsibleInstitution, PG.inferredInDistrict, PG.inferredIssuedBy} <= {
         rdflib.URIRef(p) for p in inferred
     }
 
 
-def test_every_institution_role_is_a_sub_property_of_involves_institution(onto: ox.Store) -> None:
+def test_every_role_concept_has_a_stated_shortcut_under_involves_institution(
+    onto: ox.Store,
+) -> None:
     bad = offenders(
         onto,
-        """?term a owl:ObjectProperty ; rdfs:range pg:Institution ; rdfs:domain pg:PlanElement .
-        FILTER NOT EXISTS { ?term rdfs:subPropertyOf* pg:involvesInstitution }
-        BIND("role not under pg:involvesInstitution" AS ?why)""",
+        """{ ?term a pg:InstitutionRole .
+          FILTER NOT EXISTS { ?term pg:statedShortcut ?s }
+          BIND("no pg:statedShortcut" AS ?why) }
+        UNION
+        { ?term a pg:InstitutionRole .
+          FILTER NOT EXISTS { ?term skos:inScheme pg:InstitutionRoles }
+          BIND("not in pg:InstitutionRoles" AS ?why) }
+        UNION
+        { ?role pg:statedShortcut|pg:inferredShortcut ?term .
+          FILTER NOT EXISTS { ?term rdfs:subPropertyOf pg:involvesInstitution }
+          BIND("shortcut not under pg:involvesInstitution" AS ?why) }
+        UNION
+        { ?role pg:statedShortcut ?term . ?term a pg:InferredProperty .
+          BIND("a stated shortcut that is a pg:InferredProperty" AS ?why) }
+        UNION
+        { ?role pg:inferredShortcut ?term .
+          FILTER NOT EXISTS { ?term a pg:InferredProperty }
+          BIND("an inferred shortcut that is not a pg:InferredProperty" AS ?why) }""",
+    )
+    assert not bad, "\n".join(bad)
+
+
+def test_no_owl_term_is_aligned_with_skos_close_match(onto: ox.Store) -> None:
+    bad = offenders(
+        onto,
+        """?term skos:closeMatch|skos:exactMatch ?x .
+        FILTER NOT EXISTS { ?term a skos:Concept }
+        BIND(CONCAT("skos:closeMatch on a non-concept: ", STR(?x)) AS ?why)""",
     )
     assert not bad, "\n".join(bad)
 
@@ -306,7 +338,7 @@ def test_cue_word_from_the_texts_maps_to(onto: ox.Store, word: str, term: str) -
 def test_units_match_qudt_where_qudt_has_the_unit(onto: ox.Store) -> None:
     rows = {
         (r["u"].value, r["q"].value)
-        for r in onto.query(PREFIXES + "SELECT ?u ?q WHERE { ?u a pg:Unit ; skos:closeMatch ?q }")
+        for r in onto.query(PREFIXES + "SELECT ?u ?q WHERE { ?u a pg:Unit ; rdfs:seeAlso ?q }")
     }
     assert rows == {
         (str(PGU["square-metre"]), "http://qudt.org/vocab/unit/M2"),
@@ -343,16 +375,20 @@ def test_alignment_targets_exist_in_their_vocabularies() -> None:
         ("Place", "subClassOf", "http://www.opengis.net/ont/geosparql#Feature"),
         ("SourceSpan", "subClassOf", "http://www.w3.org/ns/oa#SpecificResource"),
         ("Theme", "subClassOf", "http://www.w3.org/2004/02/skos/core#Concept"),
-        ("sourceDocument", "subPropertyOf", "http://www.w3.org/ns/oa#hasSource"),
+        ("Involvement", "subClassOf", "http://www.w3.org/ns/prov#AgentInfluence"),
+        ("InstitutionRole", "subClassOf", "http://www.w3.org/ns/prov#Role"),
+        ("institution", "subPropertyOf", "http://www.w3.org/ns/prov#agent"),
+        ("inDistrict", "subPropertyOf", "http://www.opengis.net/ont/geosparql#sfWithin"),
+        ("concernsPlace", "subPropertyOf", "http://purl.org/dc/terms/spatial"),
         ("subOrganizationOf", "subPropertyOf", "http://www.w3.org/ns/org#subOrganizationOf"),
         ("theme", "subPropertyOf", "http://purl.org/dc/terms/subject"),
         ("issueDate", "subPropertyOf", "http://data.europa.eu/eli/ontology#date_document"),
-        ("basedOn", "closeMatch", "http://data.europa.eu/eli/ontology#based_on"),
-        ("startYear", "closeMatch", "http://www.w3.org/2006/time#hasBeginning"),
-        ("endYear", "closeMatch", "http://www.w3.org/2006/time#hasEnd"),
+        ("basedOn", "seeAlso", "http://data.europa.eu/eli/ontology#based_on"),
+        ("startYear", "seeAlso", "http://www.w3.org/2006/time#hasBeginning"),
+        ("endYear", "seeAlso", "http://www.w3.org/2006/time#hasEnd"),
         (
             "CentralBank",
-            "closeMatch",
+            "seeAlso",
             "https://spec.edmcouncil.org/fibo/ontology/FBC/FunctionalEntities/"
             "FinancialServicesEntities/CentralBank",
         ),
@@ -362,7 +398,7 @@ def test_alignment_is_stated(onto: ox.Store, term: str, relation: str, target: s
     predicate = {
         "subClassOf": "rdfs:subClassOf",
         "subPropertyOf": "rdfs:subPropertyOf",
-        "closeMatch": "skos:closeMatch",
+        "seeAlso": "rdfs:seeAlso",
     }[relation]
     assert onto.query(PREFIXES + f"ASK {{ pg:{term} {predicate} <{target}> }}")
 

@@ -29,7 +29,7 @@ def select(server: Server, query: str) -> list[dict[str, str]]:
         server.sparql,
         data={
             "query": f"PREFIX pg: <{PG}>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
-            + query
+            "PREFIX oa: <http://www.w3.org/ns/oa#>\n" + query
         },
         headers={"Accept": "application/sparql-results+json"},
         timeout=30,
@@ -162,7 +162,8 @@ def test_task_page_has_full_text_quote_themes_institutions_and_breadcrumbs(
     (row,) = select(
         live_server,
         f"""SELECT ?text ?quote ?area ?edition ?plan WHERE {{ <{task}> pg:text ?text ;
-              pg:evidence/pg:quote ?quote ; pg:inTaskArea ?area ; pg:inEdition ?edition .
+              pg:evidence/oa:hasSelector/oa:exact ?quote ; pg:inTaskArea ?area ;
+              pg:inEdition ?edition .
               ?edition pg:editionOf ?plan }}""",
     )
     assert html.escape(row["text"], quote=False) in markup
@@ -170,7 +171,7 @@ def test_task_page_has_full_text_quote_themes_institutions_and_breadcrumbs(
     for theme in select(live_server, f"SELECT ?t WHERE {{ <{task}> pg:theme ?t }}"):
         assert f'href="{local(theme["t"])}"' in markup
     assert 'href="/institution/pboc"' in markup
-    assert "支持对象机构" in markup  # the role's zh label, from the ontology
+    assert "受支持" in markup  # the role concept's zh label, from the ontology (pg:SupportedRole)
     crumbs = re.search(r'<nav class="crumbs".*?</nav>', markup, re.S).group(0)
     order = [crumbs.index(f'href="{local(row[k])}"') for k in ("plan", "edition", "area")]
     assert order == sorted(order)
@@ -223,7 +224,7 @@ def test_source_page_lists_the_evidence_that_quotes_it(live_server: Server) -> N
     spans = select(
         live_server,
         f"""SELECT ?owner ?span WHERE {{ ?owner pg:evidence ?span .
-              ?span pg:sourceDocument <{source}> }}""",
+              ?span oa:hasSource <{source}> }}""",
     )
     table = re.search(r'<table class="cited">(.*?)</table>', markup, re.S).group(1)
     assert len(re.findall(r"<tr><td", table)) == len(spans) > 50

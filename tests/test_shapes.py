@@ -221,14 +221,19 @@ def test_xicheng_2021_gets_the_warnings_of_its_partial_source(shipped: Report) -
     warnings = {(r.focus, r.shape) for r in shipped.results if r.edition == xicheng}
     assert {
         (xicheng, "pgsh:PlanEditionStatedIssuerShape"),  # issuer only inferred
-        (xicheng, "pgsh:PartialEdition-task"),  # the report lists no task
         (xicheng, "pgsh:PlanEdition-titleZh"),  # the Chinese title is unknown
+        (f"{xicheng}/task/1", "pgsh:ChineseLabelShape"),  # an English source: English labels
     } <= warnings
     assert all(r.severity != "Violation" for r in shipped.results if r.edition == xicheng)
 
 
 def test_complete_editions_model_every_declared_task(shipped: Report) -> None:
-    shapes = {"pgsh:DeclaredCountShape", "pgsh:TaskNumberingShape", "pgsh:TaskNumberUniqueShape"}
+    shapes = {
+        "pgsh:DeclaredCountShape",
+        "pgsh:DeclaredCountExceededShape",
+        "pgsh:TaskNumberingShape",
+        "pgsh:TaskNumberUniqueShape",
+    }
     assert [r for r in shipped.results if r.shape in shapes] == []
 
 
@@ -264,6 +269,8 @@ def _task(n: int) -> URIRef:
 TARGET = URIRef(f"{E}/goal/2/target/1")
 DESHENG = PGR["zone/bj-desheng"]
 XICHENG_GOVERNMENT = PGR["institution/xicheng-government"]
+# Beijing task 1: the Haidian government, responsible by inference (the text names no unit)
+INFERRED_RESPONSIBLE = URIRef(f"{E}/task/1/involvement/5")
 
 MUTATIONS: dict[str, tuple[str, Callable[[Graph], None], set[Key]]] = {
     "drop-a-task-text": (
@@ -387,11 +394,81 @@ MUTATIONS: dict[str, tuple[str, Callable[[Graph], None], set[Key]]] = {
         {
             (
                 f"{E}/task/7",
-                "rdfs:label",
-                "Warning",
-                "QualifiedMinCountConstraintComponent",
-                "Label-en",
                 None,
+                "Warning",
+                "OrConstraintComponent",
+                "EnglishLabelShape",
+                f"{E}/task/7",
+            )
+        },
+    ),
+    "state-an-inferred-responsibility-without-evidence": (
+        "bj-jinke-2020.ttl",
+        lambda g: _set(g, INFERRED_RESPONSIBLE, PG.inferred, Literal(False)),
+        {
+            (
+                str(INFERRED_RESPONSIBLE),
+                None,
+                "Violation",
+                "OrConstraintComponent",
+                "StatedInvolvementShape",
+                str(INFERRED_RESPONSIBLE),
+            )
+        },
+    ),
+    "drop-the-comment-of-an-inference": (
+        "bj-jinke-2020.ttl",
+        lambda g: _drop(g, INFERRED_RESPONSIBLE, RDFS.comment),
+        {
+            (
+                str(INFERRED_RESPONSIBLE),
+                None,
+                "Violation",
+                "OrConstraintComponent",
+                "InferredInvolvementShape",
+                str(INFERRED_RESPONSIBLE),
+            )
+        },
+    ),
+    "drop-an-involvement-role": (
+        "bj-jinke-2020.ttl",
+        lambda g: _drop(g, INFERRED_RESPONSIBLE, PG.role),
+        {
+            (
+                str(INFERRED_RESPONSIBLE),
+                "pg:role",
+                "Violation",
+                "MinCountConstraintComponent",
+                "Involvement-role",
+                None,
+            )
+        },
+    ),
+    "drop-a-zone-role": (
+        "bj-jinke-2020.ttl",
+        lambda g: _drop(g, DESHENG, PG.zoneRole),
+        {
+            (
+                str(DESHENG),
+                "pg:zoneRole",
+                "Violation",
+                "MinCountConstraintComponent",
+                "Zone-role",
+                None,
+            )
+        },
+    ),
+    "concern-a-place-that-is-not-one": (
+        "bj-jinke-2020.ttl",
+        lambda g: g.add((_task(15), PG.concernsPlace, PGR["place/jinke-new-distrct"])),
+        {
+            (
+                f"{E}/task/15",
+                "pg:concernsPlace",
+                "Violation",
+                "ClassConstraintComponent",
+                "PlanElement-concernsPlace",
+                f"{PGR}place/jinke-new-distrct",
             )
         },
     ),
@@ -447,3 +524,16 @@ def test_mutated_registry_replaces_the_shipped_one(tmp_path: Path) -> None:
         (r.focus, r.shape) for r in report.results
     }
     shutil.rmtree(copy)
+
+
+def test_shapes_graph_is_versioned_with_the_ontology() -> None:
+    """One release: the shapes graph carries the ontology's owl:versionInfo and a versionIRI."""
+    from rdflib import OWL
+
+    ontology = Graph().parse(REPO / "ontology" / "plangraph.ttl")
+    onto_iri = URIRef("https://w3id.org/plangraph/ontology")
+    shapes_iri = URIRef("https://w3id.org/plangraph/shapes")
+    version = ontology.value(onto_iri, OWL.versionInfo)
+    shapes = load_shapes()
+    assert shapes.value(shapes_iri, OWL.versionInfo) == version
+    assert shapes.value(shapes_iri, OWL.versionIRI) == URIRef(f"{shapes_iri}/{version}")

@@ -266,10 +266,10 @@ def test_graph_store_get_returns_a_named_graph(mini_server: Server) -> None:
     )
     assert response.status_code == 200
     graph = rdflib.Graph().parse(data=response.text, format="nt")
-    assert len(graph) == 19
+    assert len(graph) == 31
     missing = requests.get(mini_server.url + "/gsp", params={"graph": "urn:x:none"}, timeout=10)
     assert missing.status_code == 404
     union = requests.get(
         mini_server.url + "/gsp?default", headers={"Accept": "text/turtle"}, timeout=10
     )
-    assert len(rdflib.Graph().parse(data=union.text, format="turtle")) == 25
+    assert len(rdflib.Graph().parse(data=union.text, format="turtle")) == 37

@@ -35,12 +35,13 @@ SELECT * WHERE {
 """
 _INSTITUTIONS = """
 PREFIX pg: <https://w3id.org/plangraph/ontology#>
-SELECT DISTINCT * WHERE { ?x pg:inEdition ?e ; ?p ?i . FILTER(isIRI(?i)) }
+SELECT DISTINCT ?i ?e WHERE {
+  ?x pg:inEdition ?e ; pg:qualifiedInvolvement ?n . ?n pg:institution ?i ; pg:inferred false }
 """
 _ZONES = """
 PREFIX pg: <https://w3id.org/plangraph/ontology#>
 SELECT * WHERE {
-  ?z pg:inLayout ?l ; a ?role . ?l pg:inEdition ?e . OPTIONAL { ?z pg:hasPlace ?place } }
+  ?z pg:inLayout ?l ; pg:zoneRole ?role . ?l pg:inEdition ?e . OPTIONAL { ?z pg:hasPlace ?place } }
 """
 
 
@@ -89,19 +90,11 @@ def facts(turtle: str | Path, edition: str, gaz: Gazetteer) -> dict[str, Counter
         (Decimal(r["v"].value).normalize(), r["u"].value, r["c"].value)
         for r in _rows(store, _TARGETS, edition)
     )
-    out["institutions"] = Counter(
-        {
-            r["i"].value: 1
-            for r in _rows(store, _INSTITUTIONS, edition)
-            if r["p"].value in gaz.stated_roles
-        }
-    )
-    roles = set(gaz.zone_roles.values())
+    out["institutions"] = Counter({r["i"].value: 1 for r in _rows(store, _INSTITUTIONS, edition)})
     zones: dict[str, tuple[set[str], set[str]]] = {}
     for r in _rows(store, _ZONES, edition):
         role_set, places = zones.setdefault(r["z"].value, (set(), set()))
-        if r["role"].value in roles:
-            role_set.add(r["role"].value)
+        role_set.add(r["role"].value)
         if r["place"] is not None:
             places.add(r["place"].value)
     out["zones"] = Counter(

@@ -9,15 +9,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
+
+import pyoxigraph as ox
 
 from plangraph import __version__
-from plangraph.config import BASE_IRI
+from plangraph.config import BASE_IRI, data_dir
 from plangraph.ingest.extract import Extraction, Layout, Span, Target
 from plangraph.ingest.reading import Source
 from plangraph.ingest.structure import Element, Structure
-from plangraph.namespace import DCTERMS, PG, PGU, PROV, RDFS, XSD
+from plangraph.namespace import DCTERMS, OA, PG, PGU, PROV, RDFS, XSD
 
 PREFIXES = {
+    "oa": str(OA),
     "pg": str(PG._NS),
     "pgu": str(PGU._NS),
     "prov": str(PROV),
@@ -72,14 +76,29 @@ class _Writer:
         self.blocks: list[str] = []
 
     def evidence(self, span: Span) -> str:
+        """A W3C Web Annotation span (docs/MODEL.md, Provenance); oa:prefix/oa:suffix are left
+        to the curator where a quote is not unique."""
         start, end = span
         quote = self.source.text[start:end]
         return (
             "[\n        a pg:SourceSpan ;\n"
-            f"        pg:sourceDocument {term(self.source_iri)} ;\n"
-            f"        pg:quote {literal(quote)} ;\n"
-            f'        pg:start "{start}"^^xsd:nonNegativeInteger ;\n'
-            f'        pg:end "{end}"^^xsd:nonNegativeInteger\n    ]'
+            f"        oa:hasSource {term(self.source_iri)} ;\n"
+            f"        oa:hasSelector [ a oa:TextQuoteSelector ; oa:exact {literal(quote)} ] ,\n"
+            "            [ a oa:TextPositionSelector ;"
+            f' oa:start "{start}"^^xsd:nonNegativeInteger ;'
+            f' oa:end "{end}"^^xsd:nonNegativeInteger ]\n    ]'
+        )
+
+    def involvement(self, institution: str, role: str, span: Span | None) -> str:
+        """A pg:Involvement node: stated with the span that names the institution, or, with no
+        span, marked as given by the curator rather than quoted."""
+        head = f"[ a pg:Involvement ; pg:institution {term(institution)} ; pg:role {term(role)} ;"
+        if span is not None and span[1] > span[0]:
+            return f"{head} pg:inferred false ;\n        pg:evidence {self.evidence(span)} ]"
+        return (
+            f"{head} pg:inferred true ;\n        rdfs:comment "
+            '"导入时由编者给出，原文片段未点名。"@zh , '
+            '"Given by the curator at ingestion; no span of the text names it."@en ]'
         )
 
     def block(
@@ -101,6 +120,20 @@ class _Writer:
             lines.append(f"    {prop} {' , '.join(values)}")
         lines[-1] += " ."
         self.blocks.append("\n".join(lines))
+
+
+@lru_cache(maxsize=1)
+def _roles_by_shortcut() -> dict[str, str]:
+    """Role concept by its stated shortcut property, as the ontology pairs them."""
+    store = ox.Store()
+    store.load(path=str(data_dir("ontology") / "plangraph.ttl"), format=ox.RdfFormat.TURTLE)
+    pattern = store.quads_for_pattern(None, ox.NamedNode(str(PG.statedShortcut)), None, None)
+    return {q.object.value: q.subject.value for q in pattern}
+
+
+def role_of(prop: str) -> str:
+    """The role concept a draft's role property stands for; unknown ones are pg:NamedRole."""
+    return _roles_by_shortcut().get(prop, str(PG.NamedRole))
 
 
 def label_of(element: Element) -> str | None:
@@ -155,7 +188,13 @@ def write(
     if not issuers and facts.issuer is not None:
         issuers = [facts.issuer.iri]
         spans.append(facts.issuer.span)
-    props.append(("pg:issuedBy", [term(i) for i in issuers]))
+    issuer_span = facts.issuer.span if facts.issuer is not None and not issuer else None
+    props.append(
+        (
+            "pg:qualifiedInvolvement",
+            [w.involvement(i, str(PG.IssuingRole), issuer_span) for i in issuers],
+        )
+    )
     issue_date = date
     if issue_date is None and facts.issue_date is not None:
         issue_date, span = facts.issue_date
@@ -264,11 +303,12 @@ def write(
         themes = facts.themes.get(id(element), [])
         theme_links += len(themes)
         props.append(("pg:theme", [term(t) for t in themes]))
-        by_prop: dict[str, list[str]] = {}
+        involvements = []
         for prop, iri in facts.links.get(id(element), []):
-            by_prop.setdefault(prop, []).append(term(iri))
+            # the element's span names the institution: the draft's evidence for the role
+            involvements.append(w.involvement(iri, role_of(prop), element.evidence))
             institutions.add(iri)
-        props += [(term(p), v) for p, v in by_prop.items()]
+        props.append(("pg:qualifiedInvolvement", involvements))
         spans = [element.evidence]
         if element.kind == "layout" and facts.layout is not None:
             spans.append(facts.layout.span)
@@ -397,4 +437,7 @@ def _zones(w: _Writer, edition_id: str, layout_iri: str, layout: Layout, path: s
             ("pg:function", [literal(zone.function, "zh")] if zone.function else []),
         ]
         spans = [zone.span] + [p.span for p in zone.places]
-        w.block(f"{path} — {zone.label}", zone.iri, [zone.role], props, spans)
+        # The extraction names a role by its deprecated pg:Zone subclass: pg:Core → zone-role/core
+        concept = f"{BASE_IRI}zone-role/{zone.role.rsplit('#', 1)[-1].lower()}"
+        props.insert(0, ("pg:zoneRole", [term(concept)]))
+        w.block(f"{path} — {zone.label}", zone.iri, [str(PG.Zone)], props, spans)

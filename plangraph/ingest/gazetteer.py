@@ -21,6 +21,7 @@ from plangraph.ingest.reading import fold
 from plangraph.namespace import PG
 
 _PREFIXES = """
+PREFIX oa: <http://www.w3.org/ns/oa#>
 PREFIX pg: <https://w3id.org/plangraph/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
@@ -76,7 +77,7 @@ _DOCUMENTS = (
     + """
 SELECT ?s ?name ?label WHERE {
   ?s a pg:BasisDocument .
-  { ?s rdfs:label|skos:altLabel ?name } UNION { ?s pg:evidence/pg:quote ?name }
+  { ?s rdfs:label|skos:altLabel ?name } UNION { ?s pg:evidence/oa:hasSelector/oa:exact ?name }
   OPTIONAL { ?s rdfs:label ?label }
 }"""
 )
