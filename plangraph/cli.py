@@ -208,6 +208,7 @@ def _serve(args: argparse.Namespace) -> int:
     from waitress.server import create_server
 
     from plangraph import named_queries, store
+    from plangraph import validate as _validate  # noqa: F401  imported once, shared by the workers
     from plangraph.api import create_app
     from plangraph.api.state import AppState
     from plangraph.engine import QueryEngine, WorkerSettings
@@ -242,7 +243,7 @@ def _serve(args: argparse.Namespace) -> int:
         timeout=config.query_timeout,
         fresh_zygote=graph.path is not None,
         queue_timeout=config.queue_timeout,
-        settings=WorkerSettings(config.worker_memory_mb, config.sandbox, list(config.data)),
+        settings=WorkerSettings(config.worker_memory_mb, config.sandbox),
     ).start()
     app = create_app(AppState(config, graph, engine, named_queries.load_all()))
     try:  # bound before "serving" is printed: a port in use is one line and exit 2

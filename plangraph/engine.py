@@ -56,7 +56,6 @@ class WorkerSettings:
 
     memory_mb: int = 0
     sandbox: str = "auto"
-    warm_data: list[Path] | None = None  # parse validation's context in the zygote
 
 
 @dataclass
@@ -323,15 +322,10 @@ def _zygote_main(
         # In-memory: the zygote's copy is the one workers fork from, and changes are applied to
         # it. On disk: each worker opens its own read-only handle.
         store = open_store() if forked else None
-        warmed = settings.warm_data is None
+        if not forked:  # what a fresh interpreter lacks: imported once here, shared by workers
+            import plangraph.jobs
+            import plangraph.validate  # noqa: F401  (rdflib's SPARQL parser, pySHACL)
         while True:
-            if not warmed and not control.poll(0.05):
-                with contextlib.suppress(Exception):
-                    from plangraph.jobs import warm_up
-
-                    warm_up(settings.warm_data or [])
-                warmed = True
-                continue
             try:
                 message = control.recv()
             except (EOFError, OSError):
