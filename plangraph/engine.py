@@ -159,7 +159,7 @@ class QueryEngine:
                     break
                 if time.monotonic() >= deadline:
                     self._kill(worker)
-                    raise QueryTimeout(_timeout_message(limit))
+                    raise QueryTimeout(_timeout_message(limit, job))
                 if cancelled is not None and cancelled():
                     self._kill(worker)
                     raise errors.Unavailable("the client went away / 客户端已断开", status=499)
@@ -292,10 +292,13 @@ def _pipe() -> tuple[Connection, Connection]:
     return multiprocessing.Pipe()
 
 
-def _timeout_message(limit: float) -> str:
+def _timeout_message(limit: float, job: object) -> str:
+    what = {"UpdateJob": "the update", "ValidateJob": "the validation"}.get(
+        type(job).__name__, "the query"
+    )
     return (
-        f"the query ran past the time limit ({limit:g} s) and was stopped; narrow the query or "
-        f"add LIMIT / 查询超过时间限制（{limit:g} 秒）已被终止"
+        f"{what} ran past the time limit ({limit:g} s) and was stopped; narrow it or add LIMIT "
+        f"/ 超过时间限制（{limit:g} 秒）已被终止"
     )
 
 

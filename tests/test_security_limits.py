@@ -144,7 +144,10 @@ def test_ten_megabyte_queries_are_refused_quickly_and_the_server_stays_small(
     server_factory: ServerFactory,
 ) -> None:
     server = server_factory("--data", MINI)
-    query = ("SELECT * WHERE { ?s ?p ?o } # " + "x" * (10 * 1024 * 1024)).encode()
+    # just under the 10 MB body limit, and a token every two bytes for a lexer to chew on
+    values = "1 " * ((10 * 1024 * 1024 - 100) // 2)
+    query = ("SELECT * WHERE { VALUES ?x { " + values + "} }").encode()
+    assert len(query) < 10 * 1024 * 1024
     answers: list[tuple[int, float]] = []
 
     def send() -> None:
@@ -236,3 +239,16 @@ def _leave_after(server: Server, query: str, seconds: float) -> None:
     """Send a query and hang up after `seconds`, as a client that gives up does."""
     with contextlib.suppress(requests.exceptions.RequestException):
         requests.get(server.sparql, params={"query": query}, timeout=seconds)
+
+
+def test_graph_store_answer_is_cut_at_the_byte_cap_and_says_so(limited: Server) -> None:
+    response = requests.get(
+        limited.url + "/gsp",
+        params={"default": ""},
+        headers={"Accept": "application/n-triples"},
+        timeout=30,
+    )
+    assert response.status_code == 200
+    assert len(response.content) <= 3000
+    assert "max-bytes=3000" in response.headers["X-PlanGraph-Truncated"]
+    assert response.text.count("\n") > 0
