@@ -163,7 +163,7 @@ class QueryEngine:
                 if cancelled is not None and cancelled():
                     self._kill(worker)
                     raise errors.Unavailable("the client went away / 客户端已断开", status=499)
-            status, payload = worker.conn.recv()
+            outcome, payload = worker.conn.recv()
         except (EOFError, OSError, BrokenPipeError):
             self._kill(worker)
             raise WorkerStopped(self._stopped_message()) from None
@@ -171,7 +171,7 @@ class QueryEngine:
             self._kill(worker)
         else:
             self._give_back(worker)
-        if status == "ok":
+        if outcome == "ok":
             return payload
         kind, message, file, line, column, status = payload
         if kind == "MemoryError":
@@ -205,10 +205,6 @@ class QueryEngine:
                 self._kill(worker, respawn=False)
         for _ in range(self.size):
             self._spawn()
-
-    # Kept for callers of the first version: an update now brings a new generation.
-    def restart(self) -> None:
-        self.new_generation()
 
     def close(self) -> None:
         self._closed = True
