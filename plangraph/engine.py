@@ -56,6 +56,7 @@ class WorkerSettings:
 
     memory_mb: int = 0
     sandbox: str = "auto"
+    nice: int = 0  # CPU priority of the workers (higher: yield to others)
 
 
 @dataclass
@@ -318,6 +319,8 @@ def _zygote_main(
             os.closerange(3, keep)
             os.closerange(keep + 1, 65536)
         control.send(sandbox.cut_network(settings.sandbox))
+        if settings.nice:
+            os.nice(settings.nice)
         # In-memory: the zygote's copy is the one workers fork from, and changes are applied to
         # it. On disk: each worker opens its own read-only handle.
         store = open_store() if forked else None
