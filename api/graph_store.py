@@ -34,15 +34,31 @@ def graph_store() -> Response:
         quads = store.quads_for_pattern(None, None, None, graph)
     else:
         quads = store.quads_for_pattern(None, None, None)
-    triples = list(dict.fromkeys(ox.Triple(q.subject, q.predicate, q.object) for q in quads))
+    # Kept under the answer byte cap, as a SPARQL answer is (the data can grow in write mode).
+    limit = app_state.config.max_answer_bytes
+    kept: dict[ox.Triple, None] = {}
+    size, cut = 0, False
+    for quad in quads:
+        triple = ox.Triple(quad.subject, quad.predicate, quad.object)
+        if triple in kept:
+            continue
+        size += len(str(triple)) + 3
+        if size > limit:
+            cut = True
+            break
+        kept[triple] = None
     media, rdf_format = GRAPH_FORMATS[fmt]
     body = (
         b""
         if request.method == "HEAD"
-        else serialize_triples(triples, rdf_format, app_state.graph.prefixes)
+        else serialize_triples(list(kept), rdf_format, app_state.graph.prefixes)
     )
     response = Response(body, mimetype=media)
     response.headers["Vary"] = "Accept"
+    if cut:
+        response.headers["X-PlanGraph-Truncated"] = (
+            f"true; max-bytes={limit}; the graph was cut at the size limit, see /dumps"
+        )
     return response
 
 

@@ -197,8 +197,8 @@ def _update(params: dict[str, list[str]]) -> Response:
         assert isinstance(outcome, UpdateOutcome)
         store.record_update(app_state.graph, outcome.removed, outcome.added)
         app_state.refresh()
-        if app_state.engine is not None:
-            app_state.engine.new_generation(outcome.removed, outcome.added)
+        for engine in app_state.engines():
+            engine.new_generation(outcome.removed, outcome.added)
     return Response(status=204)
 
 

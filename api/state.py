@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -11,11 +12,14 @@ from flask import current_app, has_request_context, request
 
 from plangraph.config import Config
 from plangraph.engine import QueryEngine
+from plangraph.errors import Overloaded, QueryTimeout
 from plangraph.jobs import perform
 from plangraph.named_queries import NamedQuery
 from plangraph.sparql import QueryJob, QueryOutcome
 from plangraph.stats import Stats, compute
 from plangraph.store import GraphStore
+
+SLOW_MEMO = 4096  # query texts remembered as slow
 
 
 @dataclass
@@ -27,6 +31,10 @@ class AppState:
     generation: int = 0  # bumped by every authorised update; caches key on it
     # One update at a time: each is computed on the data the previous one left.
     write_lock: threading.Lock = field(default_factory=threading.Lock)
+    fast: QueryEngine | None = None  # the fast lane (config.fast_lane), tried first by queries
+    # Queries that needed more than the fast lane's time: they go straight to the main pool.
+    slow_queries: OrderedDict[int, None] = field(default_factory=OrderedDict)
+    slow_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @cached_property
     def stats(self) -> Stats:
@@ -52,7 +60,27 @@ class AppState:
         """Do any job in a worker (killed at `timeout`, or when the client leaves)."""
         if self.engine is None:
             return perform(self.graph.store, job)
-        return self.engine.run(job, timeout, cancelled=_client_gone(), retire=retire)
+        cancelled = _client_gone()
+        if self.fast is not None and isinstance(job, QueryJob):
+            key = hash((job.query, repr(job.default_graphs), repr(job.named_graphs)))
+            if key not in self.slow_queries:
+                try:
+                    return self.fast.run(job, cancelled=cancelled)
+                except QueryTimeout:  # not a quick one: remembered, so it skips the lane next time
+                    with self.slow_lock:
+                        self.slow_queries[key] = None
+                        while len(self.slow_queries) > SLOW_MEMO:
+                            self.slow_queries.popitem(last=False)
+                except Overloaded:
+                    pass  # the lane is taken: the main pool, from the start
+        return self.engine.run(job, timeout, cancelled=cancelled, retire=retire)
+
+    def engines(self) -> list[QueryEngine]:
+        return [e for e in (self.engine, self.fast) if e is not None]
+
+    def close(self) -> None:
+        for engine in self.engines():
+            engine.close()
 
     def public_iri(self, iri: str) -> str:
         """The address this server answers for a data IRI (they differ behind another domain)."""

@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="query worker processes (default: number of cores, at least 2)",
     )
-    serve.add_argument("--threads", type=int, metavar="N", help="HTTP threads (default 16)")
+    serve.add_argument("--threads", type=int, metavar="N", help="HTTP threads (default 64)")
     serve.add_argument(
         "--write-token",
         metavar="TOKEN",
@@ -165,6 +165,8 @@ LIMIT_FLAGS = [
     ("--max-answer-bytes", "max_answer_bytes", int, "cut answers at this size, and say so"),
     ("--worker-memory", "worker_memory_mb", int, "MiB a worker may add; 0: no limit (503)"),
     ("--queue-timeout", "queue_timeout", float, "wait for a free worker this long (503)"),
+    ("--fast-lane", "fast_lane", float, "seconds every query first gets in the fast lane; 0: none"),
+    ("--fast-workers", "fast_workers", int, "workers of the fast lane (default 1)"),
     ("--validate-timeout", "validate_timeout", float, "stop /validate after this long (503)"),
     ("--validate-max-bytes", "validate_max_bytes", int, "refuse larger /validate bodies (413)"),
     ("--update-timeout", "update_timeout", float, "stop an update after this long (503)"),
@@ -208,6 +210,7 @@ def _serve(args: argparse.Namespace) -> int:
     from waitress.server import create_server
 
     from plangraph import named_queries, store
+    from plangraph import validate as _validate  # noqa: F401  imported once, shared by the workers
     from plangraph.api import create_app
     from plangraph.api.state import AppState
     from plangraph.engine import QueryEngine, WorkerSettings
@@ -242,9 +245,22 @@ def _serve(args: argparse.Namespace) -> int:
         timeout=config.query_timeout,
         fresh_zygote=graph.path is not None,
         queue_timeout=config.queue_timeout,
-        settings=WorkerSettings(config.worker_memory_mb, config.sandbox, list(config.data)),
+        settings=WorkerSettings(
+            config.worker_memory_mb, config.sandbox, nice=10 if config.fast_lane > 0 else 0
+        ),
     ).start()
-    app = create_app(AppState(config, graph, engine, named_queries.load_all()))
+    fast = None
+    if config.fast_lane > 0:
+        fast = QueryEngine(
+            open_store,
+            workers=config.fast_workers,
+            timeout=config.fast_lane,
+            fresh_zygote=graph.path is not None,
+            queue_timeout=min(config.queue_timeout, 5 * config.fast_lane),
+            settings=WorkerSettings(config.worker_memory_mb, config.sandbox),
+        ).start()
+    app_state = AppState(config, graph, engine, named_queries.load_all(), fast=fast)
+    app = create_app(app_state)
     try:  # bound before "serving" is printed: a port in use is one line and exit 2
         server = create_server(
             app,
@@ -256,7 +272,7 @@ def _serve(args: argparse.Namespace) -> int:
             ident="plangraph",
         )
     except OSError as err:
-        engine.close()
+        app_state.close()
         raise PlanGraphError(
             f"cannot listen on {config.host}:{config.port}: {err.strerror or err} / "
             "无法监听该地址和端口"
@@ -275,7 +291,7 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         server.run()
     finally:
-        engine.close()
+        app_state.close()
     return 0
 
 

@@ -39,7 +39,9 @@ class Config:
     max_body_bytes: int = 10 * 1024 * 1024
     write_token: str | None = None
     workers: int = max(2, os.cpu_count() or 2)
-    threads: int = 16
+    # HTTP threads: a request waiting for a busy worker holds one, so there are more of them
+    # than workers by far, and a cheap query need not wait for a thread behind slow ones.
+    threads: int = 64
     # The IRI prefix the data uses, and the one this server answers under; equal by default,
     # different when the same data is served under another domain.
     base_iri: str = BASE_IRI
@@ -51,6 +53,11 @@ class Config:
     max_answer_bytes: int = 32 * 1024 * 1024  # answers are cut here, and say so
     worker_memory_mb: int = 1024  # address space a worker may add to what it inherits; 0: none
     queue_timeout: float = 5.0  # wait for a free worker this long, then 503 + Retry-After
+    # Every query first gets this long on a worker of its own "fast lane"; one that needs more
+    # is stopped and run again in the main pool, whose workers run at a lower CPU priority. So
+    # cheap queries are not queued behind slow ones. 0: no fast lane.
+    fast_lane: float = 0.2
+    fast_workers: int = 1
     validate_timeout: float = 30.0
     validate_max_bytes: int = 2 * 1024 * 1024
     update_timeout: float = 30.0

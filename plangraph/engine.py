@@ -56,7 +56,7 @@ class WorkerSettings:
 
     memory_mb: int = 0
     sandbox: str = "auto"
-    warm_data: list[Path] | None = None  # parse validation's context in the zygote
+    nice: int = 0  # CPU priority of the workers (higher: yield to others)
 
 
 @dataclass
@@ -160,11 +160,11 @@ class QueryEngine:
                     break
                 if time.monotonic() >= deadline:
                     self._kill(worker)
-                    raise QueryTimeout(_timeout_message(limit))
+                    raise QueryTimeout(_timeout_message(limit, job))
                 if cancelled is not None and cancelled():
                     self._kill(worker)
                     raise errors.Unavailable("the client went away / 客户端已断开", status=499)
-            status, payload = worker.conn.recv()
+            outcome, payload = worker.conn.recv()
         except (EOFError, OSError, BrokenPipeError):
             self._kill(worker)
             raise WorkerStopped(self._stopped_message()) from None
@@ -172,7 +172,7 @@ class QueryEngine:
             self._kill(worker)
         else:
             self._give_back(worker)
-        if status == "ok":
+        if outcome == "ok":
             return payload
         kind, message, file, line, column, status = payload
         if kind == "MemoryError":
@@ -206,10 +206,6 @@ class QueryEngine:
                 self._kill(worker, respawn=False)
         for _ in range(self.size):
             self._spawn()
-
-    # Kept for callers of the first version: an update now brings a new generation.
-    def restart(self) -> None:
-        self.new_generation()
 
     def close(self) -> None:
         self._closed = True
@@ -293,10 +289,13 @@ def _pipe() -> tuple[Connection, Connection]:
     return multiprocessing.Pipe()
 
 
-def _timeout_message(limit: float) -> str:
+def _timeout_message(limit: float, job: object) -> str:
+    what = {"UpdateJob": "the update", "ValidateJob": "the validation"}.get(
+        type(job).__name__, "the query"
+    )
     return (
-        f"the query ran past the time limit ({limit:g} s) and was stopped; narrow the query or "
-        f"add LIMIT / 查询超过时间限制（{limit:g} 秒）已被终止"
+        f"{what} ran past the time limit ({limit:g} s) and was stopped; narrow it or add LIMIT "
+        f"/ 超过时间限制（{limit:g} 秒）已被终止"
     )
 
 
@@ -320,18 +319,15 @@ def _zygote_main(
             os.closerange(3, keep)
             os.closerange(keep + 1, 65536)
         control.send(sandbox.cut_network(settings.sandbox))
+        if settings.nice:
+            os.nice(settings.nice)
         # In-memory: the zygote's copy is the one workers fork from, and changes are applied to
         # it. On disk: each worker opens its own read-only handle.
         store = open_store() if forked else None
-        warmed = settings.warm_data is None
+        if not forked:  # what a fresh interpreter lacks: imported once here, shared by workers
+            import plangraph.jobs
+            import plangraph.validate  # noqa: F401  (rdflib's SPARQL parser, pySHACL)
         while True:
-            if not warmed and not control.poll(0.05):
-                with contextlib.suppress(Exception):
-                    from plangraph.jobs import warm_up
-
-                    warm_up(settings.warm_data or [])
-                warmed = True
-                continue
             try:
                 message = control.recv()
             except (EOFError, OSError):

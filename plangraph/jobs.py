@@ -148,12 +148,3 @@ def run_validation(job: ValidateJob) -> ValidateOutcome:
     check_depth(rdf_depth(job.body, fmt), job.max_depth, what="document")
     report = validate_bytes(job.body, fmt, data=job.data)
     return ValidateOutcome(render(report, job.report_format, job.lang, job.strict))
-
-
-def warm_up(data: list[Path]) -> None:
-    """Import and parse what validation needs once, so workers forked later start warm."""
-    from plangraph import validate
-
-    validate.load_shapes()
-    for path in validate.iter_rdf_files(data):
-        validate._parse_context(path)

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shutil
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -382,8 +383,18 @@ def _manifest(store_dir: Path) -> dict[str, object] | None:
 
 
 def open_read_only(store_dir: Path) -> ox.Store:
-    """A second handle on an on-disk store, for worker processes."""
-    return ox.Store.read_only(str(store_dir))
+    """A second handle on an on-disk store, for worker processes.
+
+    Opening races the writer's compaction after an update (a file listed, then deleted), which
+    RocksDB reports as corruption: a few tries, as the writer has moved on by then."""
+    for attempt in range(10):
+        try:
+            return ox.Store.read_only(str(store_dir))
+        except (OSError, RuntimeError):
+            if attempt == 9:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def _fill(store: ox.Store, files: list[Path]) -> GraphStore:

@@ -144,7 +144,10 @@ def test_ten_megabyte_queries_are_refused_quickly_and_the_server_stays_small(
     server_factory: ServerFactory,
 ) -> None:
     server = server_factory("--data", MINI)
-    query = ("SELECT * WHERE { ?s ?p ?o } # " + "x" * (10 * 1024 * 1024)).encode()
+    # just under the 10 MB body limit, and a token every two bytes for a lexer to chew on
+    values = "1 " * ((10 * 1024 * 1024 - 100) // 2)
+    query = ("SELECT * WHERE { VALUES ?x { " + values + "} }").encode()
+    assert len(query) < 10 * 1024 * 1024
     answers: list[tuple[int, float]] = []
 
     def send() -> None:
@@ -203,8 +206,17 @@ def test_worker_over_its_memory_limit_gives_503_and_the_server_goes_on(limited: 
 
 
 def test_busy_workers_shed_load_with_503_and_retry_after(server_factory: ServerFactory) -> None:
-    server = server_factory(
-        "--data", MINI, "--workers", "1", "--queue-timeout", "0.5", "--query-timeout", "60"
+    server = server_factory(  # no fast lane: the main pool's own shedding is under test
+        "--data",
+        MINI,
+        "--workers",
+        "1",
+        "--queue-timeout",
+        "0.5",
+        "--query-timeout",
+        "60",
+        "--fast-lane",
+        "0",
     )
     slow = threading.Thread(target=_leave_after, args=(server, SLOW, 3.0))
     slow.start()
@@ -218,7 +230,9 @@ def test_busy_workers_shed_load_with_503_and_retry_after(server_factory: ServerF
 
 
 def test_a_query_whose_client_left_is_stopped(server_factory: ServerFactory) -> None:
-    server = server_factory("--data", MINI, "--workers", "1", "--query-timeout", "120")
+    server = server_factory(
+        "--data", MINI, "--workers", "1", "--query-timeout", "120", "--fast-lane", "0"
+    )
     _leave_after(server, SLOW, 1.0)
     # the worker was killed and replaced: the next query does not wait for the slow one
     started = time.monotonic()
@@ -236,3 +250,30 @@ def _leave_after(server: Server, query: str, seconds: float) -> None:
     """Send a query and hang up after `seconds`, as a client that gives up does."""
     with contextlib.suppress(requests.exceptions.RequestException):
         requests.get(server.sparql, params={"query": query}, timeout=seconds)
+
+
+def test_graph_store_answer_is_cut_at_the_byte_cap_and_says_so(limited: Server) -> None:
+    response = requests.get(
+        limited.url + "/gsp",
+        params={"default": ""},
+        headers={"Accept": "application/n-triples"},
+        timeout=30,
+    )
+    assert response.status_code == 200
+    assert len(response.content) <= 3000
+    assert "max-bytes=3000" in response.headers["X-PlanGraph-Truncated"]
+    assert response.text.count("\n") > 0
+
+
+def test_a_cheap_query_is_not_queued_behind_slow_ones(server_factory: ServerFactory) -> None:
+    server = server_factory("--data", MINI, "--workers", "1", "--query-timeout", "20")
+    slow = [threading.Thread(target=_leave_after, args=(server, SLOW, 4.0)) for _ in range(2)]
+    for thread in slow:
+        thread.start()
+    time.sleep(1.0)  # the main pool's only worker is busy, and a second slow query waits for it
+    started = time.monotonic()
+    response = ask(server)
+    assert response.status_code == 200
+    assert time.monotonic() - started < 1.0  # answered by the fast lane
+    for thread in slow:
+        thread.join()
