@@ -96,9 +96,6 @@ def test_a_worker_killed_mid_query_gives_a_clean_503_and_the_next_query_works(
     assert response.status_code == 503, response.text  # errors.WorkerStopped, not a bare 500
     assert_one_clean_line(response)
     assert count(server) == before  # a new worker took its place
-    deadline = time.monotonic() + 10  # a killed worker at low CPU priority may take a moment to go
-    while busy[0] in workers_of(server) and time.monotonic() < deadline:
-        time.sleep(0.05)
     assert busy[0] not in workers_of(server)
 
 
@@ -162,24 +159,25 @@ def test_a_full_disk_under_store_gives_a_clear_error_and_reads_go_on(
 ) -> None:
     args = ("--data", MINI, "--store", str(small_disk / "store"), "--write-token", "chaos")
     server = server_factory(*args)
-    before = count(server)  # the mini data with what the load step materialises
+    # the mini graph: 35 triples in its files, 2 shortcut triples the load step writes
+    assert count(server) == 37
     fill(small_disk)
     response = insert(server, "x" * 200_000)  # a journal line longer than the space left
     assert response.status_code == 507, response.text
     assert_one_clean_line(response)
     assert "No space left on device" in response.text or "disk is full" in response.text
-    assert count(server) == before  # reads go on, and nothing half-written shows
+    assert count(server) == 37  # reads go on, and nothing half-written shows
     # Space freed, restarted (twice: the second reopens the store as it is): the refused update
     # never appears, the next one is kept for good.
     stop_server(server)
     (small_disk / "filler").unlink()
     server = server_factory(*args)
-    assert count(server) == before
+    assert count(server) == 37
     assert insert(server, "after the disk was full").status_code == 204
-    assert count(server) == before + 1
+    assert count(server) == 38
     stop_server(server)
     server = server_factory(*args)
-    assert count(server) == before + 1
+    assert count(server) == 38
 
 
 # --- the load script, as a smoke test ----------------------------------------------------------
