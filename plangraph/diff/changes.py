@@ -101,6 +101,7 @@ def compare_editions(
             area_map if kind == "Task" else None,
         )
         matchings[kind] = m
+        unstated += _one_sided(kind, m, old, new)
         if kind == "TaskArea":
             area_map = m.pairs()
         changes += _element_changes(kind, m, area_map)
@@ -157,6 +158,24 @@ def _element_changes(kind: str, m: Matching, area_map: dict[str, str]) -> list[C
         out.append(Change("Removed", kind, old=[e.iri]))
     for e in m.added:
         out.append(Change("Added", kind, new=[e.iri]))
+    return out
+
+
+def _one_sided(kind: str, m: Matching, old: Edition, new: Edition) -> list[tuple[str, str, str]]:
+    """Unnumbered elements (a preamble, an overall goal) of a kind of which the other record has
+    no unnumbered element at all: that record does not model that part of the text (a draft of
+    the ingestion tool has no overall goal), which is no evidence that the text lost or gained it.
+    They leave `removed`/`added` and are listed as stated by one side only."""
+    out = []
+    for side, edition, other, leftover in (
+        ("old", old, new, m.removed),
+        ("new", new, old, m.added),
+    ):
+        if any(e.number is None for e in other.elements[kind]):
+            continue
+        for e in [e for e in leftover if e.number is None]:
+            leftover.remove(e)
+            out.append((e.iri, str(PG[kind]), side))
     return out
 
 
@@ -323,9 +342,9 @@ def _zones(old: list[Zone], new: list[Zone]) -> list[Change]:
                     [o.iri],
                     [n.iri],
                     SAME_KEY,
-                    prop=str(PG.inLayout),
-                    old_term=str(PG[o.role]),
-                    new_term=str(PG[n.role]),
+                    prop=str(PG.inLayout),  # the zone's role changed
+                    old_term=o.role_iri,
+                    new_term=n.role_iri,
                 )
             )
         elif kind:
@@ -348,8 +367,8 @@ def _zones(old: list[Zone], new: list[Zone]) -> list[Change]:
                     [a.iri],
                     [b.iri],
                     concerns=place,
-                    old_term=str(PG[a.role]),
-                    new_term=str(PG[b.role]),
+                    old_term=a.role_iri,
+                    new_term=b.role_iri,
                 )
             )
         elif b and not a and b.iri in taken:

@@ -98,10 +98,15 @@ class Target:
 class Zone:
     iri: str
     layout: str
-    role: str
+    role_iri: str  # a pg:zoneRole concept, or a zone class under pg:Zone
     places: set[str] = field(default_factory=set)
     function: str = ""
     label: str = ""
+
+    @property
+    def role(self) -> str:
+        """`core`, `point`, … whether the role is a concept (zone-role/core) or a class (pg:Core)."""
+        return self.role_iri.replace("#", "/").rsplit("/", 1)[-1].lower()
 
 
 @dataclass
@@ -195,7 +200,7 @@ def read(store: ox.Store, iri: str) -> Edition:
         key = r["zone"].value
         zone = zones.setdefault(
             key,
-            Zone(key, r["layout"].value, r["role"].value.rsplit("#", 1)[-1], label=_s(r["label"])),
+            Zone(key, r["layout"].value, r["role"].value, label=_s(r["label"])),
         )
         if r["place"] is not None:
             zone.places.add(r["place"].value)
