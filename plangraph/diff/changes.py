@@ -167,10 +167,7 @@ def _one_sided(kind: str, m: Matching, old: Edition, new: Edition) -> list[tuple
     the ingestion tool has no overall goal), which is no evidence that the text lost or gained it.
     They leave `removed`/`added` and are listed as stated by one side only."""
     out = []
-    for side, edition, other, leftover in (
-        ("old", old, new, m.removed),
-        ("new", new, old, m.added),
-    ):
+    for side, other, leftover in (("old", new, m.removed), ("new", old, m.added)):
         if any(e.number is None for e in other.elements[kind]):
             continue
         for e in [e for e in leftover if e.number is None]:

@@ -105,7 +105,7 @@ class Zone:
 
     @property
     def role(self) -> str:
-        """`core`, `point`, … whether the role is a concept (zone-role/core) or a class (pg:Core)."""
+        """`core`, `point`, …: the same for a concept (zone-role/core) and a class (pg:Core)."""
         return self.role_iri.replace("#", "/").rsplit("/", 1)[-1].lower()
 
 
