@@ -186,3 +186,31 @@ def test_gold_files_list_each_change_once() -> None:
         with path.open(encoding="utf-8") as f:
             rows = list(csv.reader(f))
         assert len(rows) - 1 == len(gold(path)), path.name
+
+
+def test_roles_changed_between_lead_and_participating_and_a_lead_replaced(tmp_path: Path) -> None:
+    from plangraph.ingest import ingest
+
+    files = []
+    for year in (2021, 2022):
+        draft = ingest(FIXTURES / f"roles-{year}.txt", f"roles-{year}")
+        path = tmp_path / f"roles-{year}.ttl"
+        path.write_text(draft.turtle, encoding="utf-8")
+        files.append(str(path))
+    graph, loaded = load_with(default_data(), files)
+    comparison = diff(graph.store, files[0], files[1], loaded)
+    inst = "https://w3id.org/plangraph/institution/"
+    lead, part = str(PG.leadInstitution), str(PG.participatingInstitution)
+    found = {
+        (c.kind, c.old[0].rsplit("/", 1)[-1], c.concerns, c.old_term or c.prop, c.new_term)
+        for c in comparison.changes
+        if c.kind.startswith("Role")
+    }
+    assert found == {
+        ("RoleChanged", "1", inst + "xicheng-government", lead, part),
+        ("RoleChanged", "1", inst + "haidian-government", part, lead),
+        ("RoleChanged", "2", inst + "pboc", lead, part),
+        ("RoleChanged", "2", inst + "xicheng-government", part, lead),
+        ("RoleLost", "3", inst + "beijing-government", lead, None),
+        ("RoleGained", "3", inst + "xicheng-government", lead, lead),
+    }
