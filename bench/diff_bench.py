@@ -129,8 +129,9 @@ def run_fixtures() -> tuple[set[Key], set[Key], list[float], list[Comparison]]:
     return found, expected, timings, comparisons
 
 
-def synthetic_pair(tasks: int = 1000, seed: int = 13) -> tuple[Edition, Edition]:
-    """Two editions of `tasks` tasks from the synthetic corpus's texts, the newer one revised."""
+def synthetic_pair(tasks: int = 1000, seed: int = 13) -> tuple[Edition, Edition, dict[str, str]]:
+    """Two editions of `tasks` tasks from the synthetic corpus's texts, the newer one revised;
+    and the truth: new task IRI -> the old task IRI it was made from."""
     sys.path.insert(0, str(REPO / "bench"))
     from synthetic import generate
 
@@ -162,6 +163,7 @@ def synthetic_pair(tasks: int = 1000, seed: int = 13) -> tuple[Edition, Edition]
         if r < 0.05:
             continue  # removed
         n = deepcopy(e)
+        n.label_en = e.iri  # where it came from, until the truth is taken below
         if r < 0.25:  # reworded: a tenth of the characters replaced
             chars = list(n.text)
             for k in rng.sample(range(len(chars)), max(1, len(chars) // 10)):
@@ -180,8 +182,11 @@ def synthetic_pair(tasks: int = 1000, seed: int = 13) -> tuple[Edition, Edition]
                 f"新增的第{k}项任务：建设{k}号示范平台，开展第{k}批应用试点。",
             ),
         )
+    truth: dict[str, str] = {}
     for i, n in enumerate(new_tasks, 1):
         n.iri, n.number = f"{base}syn-new/task/{i}", i
+        if n.label_en:
+            truth[n.iri], n.label_en = n.label_en, ""
         n.area = f"{base}syn-new/area/{(i - 1) * areas // len(new_tasks) + 1}"
     kinds = (
         "TaskArea",
@@ -203,7 +208,7 @@ def synthetic_pair(tasks: int = 1000, seed: int = 13) -> tuple[Edition, Edition]
         by_iri = {e.iri: e for e in [*area_elements, *tasks_]}
         return Edition(f"{base}{name}", elements, [], [], {}, by_iri)
 
-    return edition("syn-old", old_tasks), edition("syn-new", new_tasks)
+    return edition("syn-old", old_tasks), edition("syn-new", new_tasks), truth
 
 
 def _pct(tp: int, n: int) -> str:
@@ -239,13 +244,21 @@ def main() -> int:
             f"time {old} -> {new}: {seconds * 1000:.1f} ms "
             "(median of 5, reading the store included)"
         )
-    old, new = synthetic_pair(1000)
+    old, new, truth = synthetic_pair(1000)
     runs = []
     for _ in range(3):
         started = time.perf_counter()
         comparison = compare_editions(old, new, [])
         runs.append(time.perf_counter() - started)
     counts = comparison.counts()
+    pairs = comparison.matchings["Task"].pairs()
+    found_pairs = {(o, n) for o, n in pairs.items()}
+    true_pairs = {(o, n) for n, o in truth.items()}
+    right = len(found_pairs & true_pairs)
+    print(
+        f"synthetic task pairs: {len(found_pairs)} found, {len(true_pairs)} true, {right} right "
+        f"(precision {right / len(found_pairs):.3f}, recall {right / len(true_pairs):.3f})"
+    )
     print(
         f"time synthetic 1,000 -> {len(new.elements['Task'])} tasks: "
         f"{statistics.median(runs):.2f} s "

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -214,3 +215,15 @@ def test_roles_changed_between_lead_and_participating_and_a_lead_replaced(tmp_pa
         ("RoleLost", "3", inst + "beijing-government", lead, None),
         ("RoleGained", "3", inst + "xicheng-government", lead, lead),
     }
+
+
+def test_two_1000_task_editions_diff_in_under_10_s_and_pair_correctly() -> None:
+    from bench.diff_bench import synthetic_pair
+    from plangraph.diff.changes import compare_editions
+
+    old, new, truth = synthetic_pair(1000)
+    started = time.perf_counter()
+    comparison = compare_editions(old, new, [])
+    assert time.perf_counter() - started < 10
+    pairs = set(comparison.matchings["Task"].pairs().items())
+    assert len(pairs & {(o, n) for n, o in truth.items()}) >= 0.95 * len(truth)
