@@ -8,13 +8,14 @@ format and lays the result out. Labels from the data are escaped by Jinja like e
 from __future__ import annotations
 
 import csv
+import hmac
 import io
 from collections import defaultdict
 
 from flask import Blueprint, Flask, Response, render_template, request
 
 from plangraph.diff import Comparison, diff, editions, render
-from plangraph.errors import PlanGraphError
+from plangraph.errors import PlanGraphError, UpdateRefused
 from plangraph.sparql import choose_media
 from plangraph.store import GraphStore
 
@@ -70,6 +71,28 @@ def pair(old: str, new: str) -> Response:
     response = Response(body, mimetype=FORMATS[fmt].split(";")[0])
     response.headers["Content-Type"] = FORMATS[fmt]
     response.headers["Vary"] = "Accept, Accept-Language"
+    return response
+
+
+@blueprint.post("/compare/<old>/<new>/graph")
+def publish(old: str, new: str) -> Response:
+    """Add the comparison to the store as a named graph, so SPARQL can query it. A write, so
+    refused unless the server has a write token and the request carries it (as SPARQL Update)."""
+    app_state = state()
+    token = app_state.config.write_token
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if not token or not hmac.compare_digest(given, token):
+        raise UpdateRefused(
+            "adding a comparison graph is a write: refused without the write token / "
+            "写入对照图须持写入令牌"
+        )
+    comparison = diff(app_state.graph.store, old, new)
+    name = render.add_to_store(app_state.graph.store, comparison)
+    app_state.refresh()
+    if app_state.engine is not None:
+        app_state.engine.restart()
+    response = Response(name + "\n", status=201, mimetype="text/plain")
+    response.headers["Location"] = name
     return response
 
 

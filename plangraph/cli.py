@@ -155,7 +155,11 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("old", metavar="EDITION_A")
     diff.add_argument("new", metavar="EDITION_B")
     diff.add_argument(
-        "--format", "-f", choices=["markdown", "json", "turtle", "html"], default="markdown"
+        "--format",
+        "-f",
+        choices=["markdown", "json", "turtle", "trig", "html"],
+        default="markdown",
+        help="trig: the diff graph as a named graph, to load with `serve --data`",
     )
     diff.add_argument(
         "--lang", choices=["zh", "en"], default="zh", help="language of --format html"
@@ -515,9 +519,12 @@ def _diff(args: argparse.Namespace) -> int:
 
         text = standalone_page(graph, comparison, args.lang)
     else:
-        text = {"markdown": render.to_markdown, "json": render.to_json, "turtle": render.to_turtle}[
-            args.format
-        ](comparison)
+        text = {
+            "markdown": render.to_markdown,
+            "json": render.to_json,
+            "turtle": render.to_turtle,
+            "trig": render.to_trig,
+        }[args.format](comparison)
     sys.stdout.buffer.write(text.encode("utf-8"))
     return 0
 

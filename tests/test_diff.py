@@ -24,6 +24,7 @@ from plangraph.namespace import PG
 from tests.conftest import DATA, PLANGRAPH, REPO, Server
 
 FIXTURES = DATA / "diff"
+TOKEN = "diff-test-token"
 BJ_2023 = str(FIXTURES / "bj-jinke-2023.ttl")
 SH_2024 = str(FIXTURES / "sh-fintech-2024.ttl")
 
@@ -143,7 +144,14 @@ def test_cli_unknown_edition_is_one_line_and_exit_2() -> None:
 
 @pytest.fixture(scope="module")
 def diff_server(server_factory) -> Server:
-    return server_factory("--data", str(REPO / "ontology"), str(REPO / "graph"), str(FIXTURES))
+    return server_factory(
+        "--data",
+        str(REPO / "ontology"),
+        str(REPO / "graph"),
+        str(FIXTURES),
+        "--write-token",
+        TOKEN,
+    )
 
 
 def test_compare_negotiates_json_markdown_turtle_and_html(diff_server: Server) -> None:
@@ -227,3 +235,25 @@ def test_two_1000_task_editions_diff_in_under_10_s_and_pair_correctly() -> None:
     assert time.perf_counter() - started < 10
     pairs = set(comparison.matchings["Task"].pairs().items())
     assert len(pairs & {(o, n) for n, o in truth.items()}) >= 0.95 * len(truth)
+
+
+def test_a_comparison_becomes_a_named_graph_only_with_the_write_token(diff_server: Server) -> None:
+    url = diff_server.url + "/compare/sh-fintech-2020/sh-fintech-2024/graph"
+    refused = requests.post(url, timeout=30)
+    assert refused.status_code == 403 and refused.text.count("\n") == 1
+    added = requests.post(url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60)
+    assert added.status_code == 201
+    name = added.headers["Location"]
+    assert name == "https://w3id.org/plangraph/diff/sh-fintech-2020--sh-fintech-2024"
+    query = (
+        "SELECT (COUNT(?c) AS ?n) WHERE { GRAPH <" + name + "> { ?c "
+        "<https://w3id.org/plangraph/ontology#changeKind> "
+        "<https://w3id.org/plangraph/ontology#Merged> } }"
+    )
+    answer = requests.get(
+        diff_server.sparql,
+        params={"query": query},
+        headers={"Accept": "application/sparql-results+json"},
+        timeout=30,
+    )
+    assert answer.json()["results"]["bindings"][0]["n"]["value"] == "1"

@@ -9,6 +9,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
+import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 
 from plangraph.config import BASE_IRI
@@ -93,6 +94,27 @@ def _element(c: Change) -> bool:
 
 def to_turtle(comparison: Comparison) -> str:
     return to_graph(comparison).serialize(format="turtle")
+
+
+def to_trig(comparison: Comparison) -> str:
+    """The comparison as one named graph (graph_iri): `plangraph serve --data … diff.trig` then
+    answers queries over it like any other graph."""
+    name = graph_iri(comparison)
+    body = to_graph(comparison).serialize(format="nt")
+    return f"<{name}> {{\n{body}}}\n"
+
+
+def add_to_store(store: ox.Store, comparison: Comparison) -> str:
+    """Put the comparison into `store` as the named graph graph_iri (replacing an older one)."""
+    name = ox.NamedNode(graph_iri(comparison))
+    if name in set(store.named_graphs()):
+        store.remove_graph(name)
+    store.load(
+        to_graph(comparison).serialize(format="nt").encode("utf-8"),
+        format=ox.RdfFormat.N_TRIPLES,
+        to_graph=name,
+    )
+    return name.value
 
 
 def _plain(value: Any) -> Any:
