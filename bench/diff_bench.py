@@ -36,6 +36,8 @@ from plangraph.diff.model import Edition, Element  # noqa: E402
 
 FIXTURES = REPO / "tests" / "data" / "diff"
 PAIRS = [("bj-jinke-2020", "bj-jinke-2023"), ("sh-fintech-2020", "sh-fintech-2024")]
+# Written after the matcher and its rules were frozen, and scored once: data the code had not seen.
+HELD_OUT = [("sh-fintech-2020", "sh-fintech-2027")]
 Key = tuple[str, str, str, str, str]
 
 
@@ -110,13 +112,15 @@ def score(found: set[Key], expected: set[Key], by: int) -> dict[str, tuple[int, 
     return {name: (tp, f, e) for name, (tp, f, e) in sorted(table.items())}
 
 
-def run_fixtures() -> tuple[set[Key], set[Key], list[float], list[Comparison]]:
-    files = [str(FIXTURES / f"{new}.ttl") for _, new in PAIRS]
+def run_fixtures(
+    pairs: list[tuple[str, str]] = PAIRS,
+) -> tuple[set[Key], set[Key], list[float], list[Comparison]]:
+    files = [str(FIXTURES / f"{new}.ttl") for _, new in pairs]
     graph, loaded = load_with(default_data(), files)
     found: set[Key] = set()
     expected: set[Key] = set()
     timings, comparisons = [], []
-    for (old, new), file in zip(PAIRS, files, strict=True):
+    for (old, new), file in zip(pairs, files, strict=True):
         runs = []
         for _ in range(5):
             started = time.perf_counter()
@@ -215,21 +219,17 @@ def _pct(tp: int, n: int) -> str:
     return f"{tp / n:.3f}" if n else "  –  "
 
 
-def main() -> int:
-    found, expected, timings, _ = run_fixtures()
-    print("Change detection on tests/data/diff (revised texts written for the purpose, drafted by")
-    print("`plangraph ingest`, compared with the curated editions; gold: *.changes.csv)\n")
-    worst = 1.0
-    for by, title in ((0, "element"), (1, "change kind")):
-        print(f"{'by ' + title:<18} {'found':>6} {'listed':>6} {'TP':>4} {'P':>6} {'R':>6}")
-        for name, (tp, f, e) in score(
-            {k[1:] for k in found}, {k[1:] for k in expected}, by
-        ).items():
-            print(f"{name:<18} {f:>6} {e:>6} {tp:>4} {_pct(tp, f):>6} {_pct(tp, e):>6}")
+def report(title: str, found: set[Key], expected: set[Key]) -> float:
+    """Print the tables; return the lower of precision and recall."""
+    print(title + "\n")
+    for by, name in ((0, "element"), (1, "change kind")):
+        print(f"{'by ' + name:<18} {'found':>6} {'listed':>6} {'TP':>4} {'P':>6} {'R':>6}")
+        table = score({k[1:] for k in found}, {k[1:] for k in expected}, by)
+        for key, (tp, f, e) in table.items():
+            print(f"{key:<18} {f:>6} {e:>6} {tp:>4} {_pct(tp, f):>6} {_pct(tp, e):>6}")
         print()
     tp = len(found & expected)
     precision, recall = tp / len(found), tp / len(expected)
-    worst = min(precision, recall)
     print(
         f"overall: {len(found)} found, {len(expected)} listed, {tp} right: "
         f"precision {precision:.3f}, recall {recall:.3f}"
@@ -239,6 +239,25 @@ def main() -> int:
     for k in sorted(expected - found):
         print("  missed (false negative):   ", k)
     print()
+    return min(precision, recall)
+
+
+def main() -> int:
+    found, expected, timings, _ = run_fixtures()
+    worst = report(
+        "Change detection on tests/data/diff (revised texts written for the purpose, drafted by\n"
+        "`plangraph ingest`, compared with the curated editions; gold: *.changes.csv).\n"
+        "Two rules (same text annotated differently; unnumbered elements one record lacks) were\n"
+        "added after the first run on these two pairs, so they are not unseen data:",
+        found,
+        expected,
+    )
+    held_found, held_expected, _, _ = run_fixtures(HELD_OUT)
+    report(
+        "Held out: sh-fintech-2027, written after the code was frozen and scored once:",
+        held_found,
+        held_expected,
+    )
     for (old, new), seconds in zip(PAIRS, timings, strict=True):
         print(
             f"time {old} -> {new}: {seconds * 1000:.1f} ms "
