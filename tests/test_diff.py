@@ -31,7 +31,7 @@ SH_2024 = str(FIXTURES / "sh-fintech-2024.ttl")
 
 @pytest.fixture(scope="module")
 def fixtures():
-    """The three revisions: two the rules were refined on, and one held out (bench/diff_bench.py)."""
+    """The three revisions: two the rules were refined on, one held out (bench/diff_bench.py)."""
     return run_fixtures([*PAIRS, *HELD_OUT])
 
 
