@@ -132,7 +132,6 @@ def page(comparison: Comparison) -> str:
         zones=[c for c in comparison.changes if c.element == "Zone"],
         metadata=[c for c in comparison.changes if c.element == "Edition"],
         kind_zh=render.KIND_ZH,
-        targets_by_iri={t.iri: t for t in [*comparison.old.targets, *comparison.new.targets]},
         crumbs=[],
         no_crumbs=True,
     )

@@ -28,12 +28,25 @@ def test_comparison_page_shows_pairs_side_by_side_in_zh_and_en(
     assert page.locator("table.side-by-side del").count() >= 3
     assert page.locator("table.side-by-side ins").count() >= 3
     assert page.locator("table.targets tbody tr").count() >= 5
-    page.locator("tr.k-split").first.scroll_into_view_if_needed()
+    page.locator("table.side-by-side tr:has(del)").nth(1).evaluate("e => e.scrollIntoView()")
     shoot(page, "compare")
+    page.locator("table.targets").evaluate("e => e.scrollIntoView()")
+    shoot(page, "compare-targets")
     page.click("text=English")
     assert page.locator("html").get_attribute("lang") == "en"
     assert "Comparing editions" in page.locator("h1").inner_text()
     shoot(page, "compare-en")
+
+
+def test_the_real_pair_beijing_2020_to_xicheng_2021_renders(
+    browser: Browser, diff_server: Server
+) -> None:
+    page = browser.page(diff_server, lang="en-GB", width=1400)
+    page.goto(diff_server.url + "/compare/bj-jinke-2020/xc-jinke-2021")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("table.targets tbody tr").count() >= 4
+    page.locator("table.targets").evaluate("e => e.scrollIntoView()")
+    shoot(page, "compare-xicheng-targets")
 
 
 def test_cross_plan_page_renders(browser: Browser, diff_server: Server) -> None:
