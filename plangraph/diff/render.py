@@ -194,6 +194,18 @@ def _ops_markdown(ops: list[tuple[str, str]]) -> str:
     )
 
 
+def _cell(text: str) -> str:
+    """Text from the data inside a Markdown table: no cell breaks, and no raw HTML for a renderer
+    to pass through (a label reading <script> stays text)."""
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("|", "\\|")
+        .replace("\n", " ")
+    )
+
+
 def to_markdown(comparison: Comparison) -> str:
     """A report for people: counts, then one line per change (rewordings with ~~del~~/**ins**)."""
     lines = [
@@ -226,7 +238,7 @@ def to_markdown(comparison: Comparison) -> str:
                 )
                 if x
             )
-        detail = detail.replace("|", "\\|").replace("\n", " ")
+        detail = _cell(detail)
         lines.append(
             f"| {c.element} | {KIND_ZH.get(c.kind, c.kind)} / {c.kind} | "
             f"{_where(c, comparison, 'old')} | {_where(c, comparison, 'new')} | {detail} |"
@@ -235,7 +247,7 @@ def to_markdown(comparison: Comparison) -> str:
         lines += ["", "同一文字、不同标注 / same text, annotated differently (not changes):", ""]
         lines += [
             f"- {_where(c, comparison, 'old')} → {_where(c, comparison, 'new')}: "
-            f"{c.kind} {_short(c.concerns)} ({_short(c.prop)})"
+            f"{c.kind} {_cell(_short(c.concerns))} ({_short(c.prop)})"
             for c in comparison.disagreements
         ]
     return "\n".join(lines) + "\n"
