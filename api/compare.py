@@ -201,9 +201,11 @@ def several() -> Response:
         response = Response(buffer.getvalue(), mimetype="text/csv")
         response.headers["Content-Disposition"] = f'attachment; filename="compare-{table}.csv"'
         return response
-    matrix: dict[str, dict[str, int]] = defaultdict(dict)
+    matrix: dict[str, dict[str, list[tuple[str, str]]]] = defaultdict(lambda: defaultdict(list))
     for row in data["themes"]:
-        matrix[str(row["theme"])][str(row["edition"])] = int(str(row["tasks"]))
+        matrix[str(row["theme"])][str(row["edition"])].append(
+            (str(row["task"]), str(row.get("number", "")))
+        )
     roles: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for row in data["institutions"]:
         roles[str(row["institution"])][str(row["edition"])].append(str(row["role"]))
@@ -213,7 +215,7 @@ def several() -> Response:
     body = render_template(
         "compare-editions.html",
         chosen=chosen,
-        matrix=dict(sorted(matrix.items(), key=lambda kv: -sum(kv[1].values()))),
+        matrix=dict(sorted(matrix.items(), key=lambda kv: -sum(map(len, kv[1].values())))),
         roles=roles,
         targets=data["targets"],
         layouts=layouts,

@@ -178,6 +178,10 @@ def test_cross_plan_tables_and_their_csv(diff_server: Server) -> None:
     url = diff_server.url + "/compare"
     page = requests.get(url, params={"editions": "bj-jinke-2020,sh-fintech-2020"}, timeout=30)
     assert page.status_code == 200 and 'id="themes"' in page.text
+    assert 'href="/edition/sh-fintech-2020/task/' in page.text  # the matrix links to the tasks
+    assert 'href="/compare/bj-jinke-2020/sh-fintech-2020' in page.text
+    home = requests.get(diff_server.url + "/", headers={"Accept": "text/html"}, timeout=30)
+    assert 'href="/compare"' in home.text
     for table in ("themes", "institutions", "targets", "layouts"):
         answer = requests.get(
             url,
