@@ -8,18 +8,20 @@ format and lays the result out. Labels from the data are escaped by Jinja like e
 from __future__ import annotations
 
 import csv
-import hmac
 import io
 from collections import defaultdict
 
+import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, render_template, request
 
+from plangraph import store
 from plangraph.diff import Comparison, diff, editions, render
 from plangraph.errors import PlanGraphError, UpdateRefused
 from plangraph.sparql import choose_media
 from plangraph.store import GraphStore
 
 from . import site
+from .sparql import _authorise as authorise  # the one check of the write token
 from .state import state
 
 blueprint = Blueprint("compare", __name__)
@@ -76,21 +78,27 @@ def pair(old: str, new: str) -> Response:
 
 @blueprint.post("/compare/<old>/<new>/graph")
 def publish(old: str, new: str) -> Response:
-    """Add the comparison to the store as a named graph, so SPARQL can query it. A write, so
-    refused unless the server has a write token and the request carries it (as SPARQL Update)."""
+    """Add the comparison to the store as a named graph, so SPARQL can query it. A write, so it
+    goes the way of SPARQL Update: refused without the write token, journalled with --store, and
+    seen by every query worker after the answer."""
     app_state = state()
-    token = app_state.config.write_token
-    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    if not token or not hmac.compare_digest(given, token):
+    config = app_state.config
+    if not config.write_token:
         raise UpdateRefused(
-            "adding a comparison graph is a write: refused without the write token / "
-            "写入对照图须持写入令牌"
+            "this server is read-only: no comparison graph can be added / 本服务只读"
         )
+    authorise(config.write_token)
     comparison = diff(app_state.graph.store, old, new)
-    name = render.add_to_store(app_state.graph.store, comparison)
-    app_state.refresh()
-    if app_state.engine is not None:
-        app_state.engine.restart()
+    name = render.graph_iri(comparison)
+    added = render.to_nquads(comparison)
+    with app_state.write_lock:
+        graph = ox.NamedNode(name)
+        older = list(app_state.graph.store.quads_for_pattern(None, None, None, graph))
+        removed = ox.serialize(older, format=ox.RdfFormat.N_QUADS) or b""
+        store.record_update(app_state.graph, removed, added)
+        app_state.refresh()
+        if app_state.engine is not None:
+            app_state.engine.new_generation(removed, added)
     response = Response(name + "\n", status=201, mimetype="text/plain")
     response.headers["Location"] = name
     return response

@@ -249,7 +249,7 @@ def test_two_1000_task_editions_diff_in_under_10_s_and_pair_correctly(tmp_path: 
 def test_a_comparison_becomes_a_named_graph_only_with_the_write_token(diff_server: Server) -> None:
     url = diff_server.url + "/compare/sh-fintech-2020/sh-fintech-2024/graph"
     refused = requests.post(url, timeout=30)
-    assert refused.status_code == 403 and refused.text.count("\n") == 1
+    assert refused.status_code == 401 and refused.text.count("\n") == 1
     added = requests.post(url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60)
     assert added.status_code == 201
     name = added.headers["Location"]

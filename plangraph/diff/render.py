@@ -104,17 +104,14 @@ def to_trig(comparison: Comparison) -> str:
     return f"<{name}> {{\n{body}}}\n"
 
 
-def add_to_store(store: ox.Store, comparison: Comparison) -> str:
-    """Put the comparison into `store` as the named graph graph_iri (replacing an older one)."""
+def to_nquads(comparison: Comparison) -> bytes:
+    """The comparison's triples in its named graph, as N-Quads (what an update adds)."""
     name = ox.NamedNode(graph_iri(comparison))
-    if name in set(store.named_graphs()):
-        store.remove_graph(name)
-    store.load(
-        to_graph(comparison).serialize(format="nt").encode("utf-8"),
-        format=ox.RdfFormat.N_TRIPLES,
-        to_graph=name,
+    triples = ox.parse(
+        to_graph(comparison).serialize(format="nt").encode("utf-8"), format=ox.RdfFormat.N_TRIPLES
     )
-    return name.value
+    quads = [ox.Quad(t.subject, t.predicate, t.object, name) for t in triples]
+    return ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
 
 
 def _plain(value: Any) -> Any:
