@@ -7,7 +7,6 @@ import csv
 import io
 import json
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -54,11 +53,6 @@ def test_target_changes_are_exact(fixtures) -> None:
     found, expected, _, _ = fixtures
     targets = {k for k in expected if k[1] == "Target"}
     assert targets and targets == {k for k in found if k[1] == "Target"}
-
-
-def test_diffing_two_30_task_editions_takes_under_a_second(fixtures) -> None:
-    _, _, timings, _ = fixtures
-    assert max(timings) < 1.0
 
 
 def test_a_bigram_threshold_of_half_separates_rewording_from_other_tasks(loaded) -> None:
@@ -230,7 +224,8 @@ def test_roles_changed_between_lead_and_participating_and_a_lead_replaced(tmp_pa
     }
 
 
-def test_two_1000_task_editions_diff_in_under_10_s_and_pair_correctly(tmp_path: Path) -> None:
+def test_two_1000_task_editions_pair_every_surviving_task_correctly(tmp_path: Path) -> None:
+    # Times are bench/diff_bench.py's to print (tests assert no time); this checks the answer.
     from bench.diff_bench import synthetic_pair, write_turtle
 
     old, new, truth = synthetic_pair(1000)
@@ -239,9 +234,7 @@ def test_two_1000_task_editions_diff_in_under_10_s_and_pair_correctly(tmp_path: 
         files.append(str(tmp_path / f"{edition.slug}.ttl"))
         write_turtle(edition, Path(files[-1]))
     graph, loaded = load_with([REPO / "ontology"], files)
-    started = time.perf_counter()
-    comparison = diff(graph.store, files[0], files[1], loaded)  # reading both included
-    assert time.perf_counter() - started < 10
+    comparison = diff(graph.store, files[0], files[1], loaded)
     pairs = set(comparison.matchings["Task"].pairs().items())
     assert len(pairs & {(o, n) for n, o in truth.items()}) >= 0.95 * len(truth)
 
