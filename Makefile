@@ -54,6 +54,7 @@ bench: $(TEST_STAMP)
 	$(BIN)/python bench/sparql_bench.py
 	$(BIN)/python bench/validate_bench.py
 	$(BIN)/python bench/ingest_bench.py
+	$(BIN)/python bench/diff_bench.py
 
 clean:
 	rm -rf $(VENV) var test-output

@@ -145,6 +145,28 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("-o", "--output", type=Path, help="write the draft here (default: stdout)")
     ingest.set_defaults(func=_ingest)
 
+    diff = sub.add_parser(
+        "diff",
+        help="what changed between two plan editions",
+        description="Compare edition A (older) with edition B (newer), element by element: "
+        "each may be an edition IRI, a slug (bj-jinke-2020) or a Turtle file holding one edition. "
+        "Exit status: 0 compared, 2 an edition unknown or unreadable.",
+    )
+    diff.add_argument("old", metavar="EDITION_A")
+    diff.add_argument("new", metavar="EDITION_B")
+    diff.add_argument(
+        "--format",
+        "-f",
+        choices=["markdown", "json", "turtle", "trig", "html"],
+        default="markdown",
+        help="trig: the diff graph as a named graph, to load with `serve --data`",
+    )
+    diff.add_argument(
+        "--lang", choices=["zh", "en"], default="zh", help="language of --format html"
+    )
+    _data_argument(diff)
+    diff.set_defaults(func=_diff)
+
     export = sub.add_parser("export", help="write the whole dataset in a standard format")
     export.add_argument(
         "--format",
@@ -484,6 +506,26 @@ def _ingest(args: argparse.Namespace) -> int:
         write_text_atomically(args.output, draft.turtle)
     counts = ", ".join(f"{v} {k}" for k, v in draft.counts.items() if v)
     print(f"plangraph: drafted {draft.edition}: {counts}", file=sys.stderr)
+    return 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from plangraph.diff import diff, load_with, render
+
+    graph, files = load_with(_config(args).data, [args.old, args.new])
+    comparison = diff(graph.store, args.old, args.new, files)
+    if args.format == "html":
+        from plangraph.api.compare import standalone_page
+
+        text = standalone_page(graph, comparison, args.lang)
+    else:
+        text = {
+            "markdown": render.to_markdown,
+            "json": render.to_json,
+            "turtle": render.to_turtle,
+            "trig": render.to_trig,
+        }[args.format](comparison)
+    sys.stdout.buffer.write(text.encode("utf-8"))
     return 0
 
 

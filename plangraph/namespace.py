@@ -197,6 +197,51 @@ class PG(DefinedNamespace):
     Share: URIRef  # share / 占比
     SupportedRole: URIRef  # supported / 受支持
 
+    # Edition comparison (diff): classes, properties and individuals (issue 13)
+    Change: URIRef  # one change a comparison found
+    ChangeKind: URIRef  # kind of change
+    EditionComparison: URIRef  # the result of comparing two editions
+    MatchMethod: URIRef  # how a pair was matched
+    changeKind: URIRef  # change -> kind
+    changedProperty: URIRef  # change -> property whose value changed
+    concerns: URIRef  # change -> institution, place, zone, document
+    difference: URIRef  # new - old
+    inComparison: URIRef  # change -> comparison
+    matchMethod: URIRef  # change -> method
+    newEdition: URIRef  # comparison -> newer edition
+    newElement: URIRef  # change -> newer element
+    newTerm: URIRef  # IRI value in the newer edition
+    newValue: URIRef  # literal value in the newer edition
+    oldEdition: URIRef  # comparison -> older edition
+    oldElement: URIRef  # change -> older element
+    oldTerm: URIRef  # IRI value in the older edition
+    oldValue: URIRef  # literal value in the older edition
+    ratio: URIRef  # new / old
+    revises: URIRef  # curator link: newer element -> older element (⊑ prov:wasRevisionOf)
+    similarity: URIRef  # text similarity of a matched pair
+    Added: URIRef
+    Merged: URIRef
+    MetadataChanged: URIRef
+    Moved: URIRef
+    PlaceAdded: URIRef
+    PlaceReassigned: URIRef
+    PlaceRemoved: URIRef
+    Removed: URIRef
+    Renumbered: URIRef
+    Reworded: URIRef
+    RoleChanged: URIRef
+    RoleGained: URIRef
+    RoleLost: URIRef
+    Split: URIRef
+    TargetChanged: URIRef
+    Unchanged: URIRef
+    ContainedText: URIRef
+    CuratorLink: URIRef
+    SameKey: URIRef
+    SameNumberAndText: URIRef
+    SimilarTextAcrossAreas: URIRef
+    SimilarTextInArea: URIRef
+
 
 class PGU(DefinedNamespace):
     """plangraph units: https://w3id.org/plangraph/unit/ (individuals defined in the ontology)."""
