@@ -75,6 +75,11 @@ def ingest(
             f"date {date!r} is not a calendar date YYYY-MM-DD / 日期应为有效的 YYYY-MM-DD 日期"
         )
     gaz = gazetteer or _gazetteer.default()
+    if f"{BASE_IRI}edition/{edition_id}" in gaz.editions:
+        raise InputError(
+            f"edition id {edition_id!r} is already an edition of the graph; choose a new one "
+            "(e.g. add the year) / 版本标识与已有版本重复"
+        )
     issuers = []
     for one in [issuer] if isinstance(issuer, str) else list(issuer or []):
         for slug in filter(None, (s.strip() for s in one.split(","))):

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -81,6 +82,7 @@ SELECT ?s ?name ?label WHERE {
   OPTIONAL { ?s rdfs:label ?label }
 }"""
 )
+_EDITIONS = _PREFIXES + "SELECT DISTINCT ?e WHERE { ?e a pg:PlanEdition }"
 QUOTES = "“”‘’\"'「」『』"
 _QUOTE_TABLE = str.maketrans("", "", QUOTES + "《》〈〉<>")
 
@@ -182,6 +184,7 @@ class Gazetteer:
     zone_roles: dict[str, str] = field(default_factory=dict)  # 核, 一核, 核心 … → class IRI
     role_words: dict[str, str] = field(default_factory=dict)  # 牵头单位 → property IRI
     stated_roles: set[str] = field(default_factory=set)  # involvesInstitution, not inferred
+    editions: set[str] = field(default_factory=set)  # IRIs of the editions already in the graph
 
     def __post_init__(self) -> None:
         self._matchers: dict[str, Matcher | re.Pattern[str]] = {}
@@ -267,6 +270,7 @@ def from_store(graph: store.GraphStore) -> Gazetteer:
         if sum("\u4e00" <= ch <= "\u9fff" for ch in key) >= 4:
             gaz.documents.setdefault(key, row["s"].value)
     gaz.jurisdictions = _jurisdictions(gaz)
+    gaz.editions = {row["e"].value for row in rows(_EDITIONS)}
     return gaz
 
 
@@ -289,12 +293,26 @@ def _jurisdictions(gaz: Gazetteer) -> set[str]:
 
 
 @lru_cache(maxsize=4)
-def _load(paths: tuple[str, ...], stamp: tuple[float, ...]) -> Gazetteer:
-    return from_store(store.load([Path(p) for p in paths]))
+def _load(paths: tuple[str, ...], stamp: tuple[float, ...], without: str | None) -> Gazetteer:
+    graph = store.load([Path(p) for p in paths])
+    if without is not None:
+        leave_out(graph.store, without)
+    return from_store(graph)
 
 
-def default(paths: list[Path] | None = None) -> Gazetteer:
-    """The gazetteer of the shipped ontology and graph (or given paths), cached while unchanged."""
+def leave_out(dataset: ox.Store, sha256: str) -> None:
+    """Remove from a loaded dataset everything learnt from the text with this SHA-256: its
+    edition graph, registry entries whose only evidence is that text, and its quotes."""
+    update = (resources.files("plangraph.ingest") / "queries" / "leave-out.rq").read_text("utf-8")
+    dataset.update(update.replace("?digest", str(ox.Literal(sha256))))
+
+
+def default(paths: list[Path] | None = None, *, without: str | None = None) -> Gazetteer:
+    """The gazetteer of the shipped ontology and graph (or given paths), cached while unchanged.
+
+    `without` is the SHA-256 of a text to leave out (see `leave_out`): what a fair score of a
+    draft of that text uses, since a curator ingesting a new plan has no edition of it yet."""
     paths = paths or default_data()
     files = list(store.iter_rdf_files(paths))
-    return _load(tuple(str(p) for p in paths), tuple(f.stat().st_mtime for f in files))
+    stamp = tuple(f.stat().st_mtime for f in files)
+    return _load(tuple(str(p) for p in paths), stamp, without)
