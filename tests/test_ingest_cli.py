@@ -24,7 +24,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_cli_writes_a_draft_that_parses(tmp_path: Path) -> None:
     out = tmp_path / "sh.ttl"
-    done = run("ingest", str(SHANGHAI), "--edition-id", "sh-fintech-2020", "-o", str(out))
+    done = run("ingest", str(SHANGHAI), "--edition-id", "sh-fintech-2020-x", "-o", str(out))
     assert done.returncode == 0, done.stderr
     assert "25 task" in done.stderr
     quads = list(ox.parse(out.read_bytes(), format=ox.RdfFormat.TURTLE))
@@ -69,7 +69,7 @@ def test_drafts_of_both_texts_pass_validation(tmp_path: Path) -> None:
 def test_post_ingest_plain_text_gives_turtle(live_server: Server) -> None:
     response = requests.post(
         live_server.url + "/ingest",
-        params={"edition-id": "sh-fintech-2020"},
+        params={"edition-id": "sh-fintech-2020-x"},
         data=SHANGHAI.read_bytes(),
         headers={"Content-Type": "text/plain; charset=utf-8"},
         timeout=60,

@@ -1,8 +1,10 @@
 """The names the ingester looks for, read from the RDF at run time: never restated in Python.
 
 Institutions, places, themes and basis documents come from the graph's registries and editions;
-comparator, basis and unit cue words, institution-type name endings, zone-role words and the
-responsibility-tag words come from the ontology (skos:altLabel and rdfs:label @zh).
+the words that signal things (comparator, basis and unit cues, institution and place name
+endings, responsibility tags, body cues, jurisdiction-relative prefixes, collective actors) come
+from the lexicon, `lexicon.ttl` beside this module (OntoLex-Lemon); zone-role words from the
+zone-role labels.
 """
 
 from __future__ import annotations
@@ -38,14 +40,6 @@ SELECT * WHERE {
   FILTER(isLiteral(?name) && (lang(?name) = "zh" || lang(?name) = ""))
 }"""
 )
-_CUES = (
-    _PREFIXES
-    + """
-SELECT * WHERE {
-  ?s a ?class ; skos:altLabel ?cue .
-  FILTER(lang(?cue) = "zh")
-}"""
-)
 _CLASS_WORDS = (
     _PREFIXES
     + """
@@ -67,9 +61,8 @@ SELECT ?s ?name ?scheme WHERE {
 _ROLE_PROPERTIES = (
     _PREFIXES
     + """
-SELECT ?p ?word ?inferred WHERE {
+SELECT ?p ?inferred WHERE {
   ?p rdfs:subPropertyOf+ pg:involvesInstitution .
-  OPTIONAL { ?p rdfs:label|skos:altLabel ?word . FILTER(lang(?word) = "zh") }
   BIND(EXISTS { ?p a pg:InferredProperty } AS ?inferred)
 }"""
 )
@@ -183,6 +176,11 @@ class Gazetteer:
     units: dict[str, str] = field(default_factory=dict)
     zone_roles: dict[str, str] = field(default_factory=dict)  # 核, 一核, 核心 … → class IRI
     role_words: dict[str, str] = field(default_factory=dict)  # 牵头单位 → property IRI
+    weak_endings: dict[str, str] = field(default_factory=dict)  # 中心, 平台 … → class IRI
+    place_endings: dict[str, str] = field(default_factory=dict)  # 新片区, 科学城 … → class IRI
+    body_cues: dict[str, str] = field(default_factory=dict)  # 支持, 依托 … → property IRI
+    relative: dict[str, str] = field(default_factory=dict)  # 市, 本市, 区 … → "city"/"district"
+    collectives: set[str] = field(default_factory=set)  # 各区政府, 市有关部门 …
     stated_roles: set[str] = field(default_factory=set)  # involvesInstitution, not inferred
     editions: set[str] = field(default_factory=set)  # IRIs of the editions already in the graph
 
@@ -226,19 +224,9 @@ def from_store(graph: store.GraphStore) -> Gazetteer:
         gaz.institution_types.setdefault(iri, set()).add(cls)
     for row in rows(_NAMES, **{"class": node(PG.Place)}):
         gaz.places.setdefault(name_key(row["name"].value), row["s"].value)
-    for row in rows(_CLASS_WORDS, root=node(PG.Institution)):
-        word = name_key(row["word"].value)
-        # the altLabels are the name endings; a class's own label (企业, 基金) is a category
-        if len(word) >= 2 and row["labelled"].value.endswith("altLabel"):
-            gaz.type_endings.setdefault(word, row["class"].value)
     for row in rows(_CLASS_WORDS, root=node(PG.Zone)):
         gaz.zone_roles.setdefault(name_key(row["word"].value), row["class"].value)
-    for kind, cls in (("comparators", PG.Comparator), ("bases", PG.CountingBasis)):
-        target = getattr(gaz, kind)
-        for row in rows(_CUES, **{"class": node(cls)}):
-            target.setdefault(name_key(row["cue"].value), row["s"].value)
-    for row in rows(_CUES, **{"class": node(PG.Unit)}):
-        gaz.units.setdefault(name_key(row["cue"].value), row["s"].value)
+    read_lexicon(gaz)
     measures = "https://w3id.org/plangraph/theme/measures"
     for row in rows(_THEMES):
         iri, literal, scheme = row["s"].value, row["name"], row["scheme"].value
@@ -258,8 +246,6 @@ def from_store(graph: store.GraphStore) -> Gazetteer:
         inferred = row["inferred"].value == "true"
         if not inferred:
             gaz.stated_roles.add(prop)
-            if row["word"] is not None:
-                gaz.role_words.setdefault(name_key(row["word"].value), prop)
     for row in rows(_DOCUMENTS):
         if row["label"] is not None:
             labels = gaz.document_labels.setdefault(row["s"].value, [])
@@ -272,6 +258,44 @@ def from_store(graph: store.GraphStore) -> Gazetteer:
     gaz.jurisdictions = _jurisdictions(gaz)
     gaz.editions = {row["e"].value for row in rows(_EDITIONS)}
     return gaz
+
+
+_LEXICON_FIELDS = {
+    "comparator": "comparators",
+    "basis": "bases",
+    "unit": "units",
+    "name-ending": "type_endings",
+    "name-ending-in-context": "weak_endings",
+    "place-ending": "place_endings",
+    "responsibility-tag": "role_words",
+    "body-cue": "body_cues",
+}
+
+
+def _resource(name: str) -> str:
+    return (resources.files("plangraph.ingest") / name).read_text("utf-8")
+
+
+@lru_cache(maxsize=1)
+def _lexicon_rows() -> tuple[tuple[str, str, str], ...]:
+    lexicon = ox.Store()
+    lexicon.load(_resource("lexicon.ttl").encode(), format=ox.RdfFormat.TURTLE)
+    rows = lexicon.query(_resource("queries/lexicon.rq"))
+    return tuple(
+        (r["lexicon"].value.rsplit("/", 1)[-1], name_key(r["word"].value), r["denotes"].value)
+        for r in rows
+    )
+
+
+def read_lexicon(gaz: Gazetteer) -> None:
+    """Fill the word tables of a gazetteer from the lexicon; the first entry of a word wins."""
+    for kind, word, denotes in _lexicon_rows():
+        if kind in _LEXICON_FIELDS:
+            getattr(gaz, _LEXICON_FIELDS[kind]).setdefault(word, denotes)
+        elif kind == "relative-prefix":
+            gaz.relative[word] = "district" if denotes == str(PG.District) else "city"
+        elif kind == "collective":
+            gaz.collectives.add(word)
 
 
 def _jurisdictions(gaz: Gazetteer) -> set[str]:
@@ -303,7 +327,7 @@ def _load(paths: tuple[str, ...], stamp: tuple[float, ...], without: str | None)
 def leave_out(dataset: ox.Store, sha256: str) -> None:
     """Remove from a loaded dataset everything learnt from the text with this SHA-256: its
     edition graph, registry entries whose only evidence is that text, and its quotes."""
-    update = (resources.files("plangraph.ingest") / "queries" / "leave-out.rq").read_text("utf-8")
+    update = _resource("queries/leave-out.rq")
     dataset.update(update.replace("?digest", str(ox.Literal(sha256))))
 
 
