@@ -102,5 +102,5 @@ def ingest(
             "未识别出规划结构（没有编号的任务、目标或原则）",
             file=source.name,
         )
-    facts = extract(source, structure, gaz, BASE_IRI)
+    facts = extract(source, structure, gaz, BASE_IRI, issuers)
     return write(source, structure, facts, edition_id, title=title, issuer=issuers, date=date)

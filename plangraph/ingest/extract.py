@@ -6,11 +6,19 @@ number, a tag or a list is written); the words they look for come from the gazet
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from plangraph.config import BASE_IRI
+from plangraph.ingest.discover import (
+    Body,
+    Finder,
+    Jurisdiction,
+    draft_slug,
+    jurisdiction_of,
+    list_places,
+)
 from plangraph.ingest.gazetteer import Gazetteer, Match, document_key, name_key
 from plangraph.ingest.reading import Source
 from plangraph.ingest.structure import (
@@ -38,15 +46,6 @@ DURATION = re.compile(r"用[ \t]*([\d一二两三四五六七八九十]+)[ \t]*�
 IN_FORCE = re.compile(r"自(\d{4})年(\d{1,2})月(\d{1,2})日起(?:施行|实施)")
 TAG_VALUE_END = re.compile(r"[;。)\]\n]")
 TAG_SPLIT = re.compile(r"[、,/]|[ \t]+")  # not 和: 经济和信息化局 is one name
-# What stops a name when reading leftwards from its ending: punctuation, function characters,
-# and the verbs plans put before the bodies they name (parsing rules, not names).
-NAME_STOP_CHARS = set("的和与及或在对为把被向从由以将等了是并其之各该到于给让使")
-NAME_STOP_VERBS = re.compile(
-    r"支持|推动|推进|建设|设立|成立|组建|筹建|依托|发挥|鼓励|引导|加强|联合|协同|配合|会同|协助|"
-    r"打造|争取|积极|加快|参与|深化|落实|通过|围绕|吸引|引进|培育|搭建|构建|完善|发展|研究|"
-    r"探索|提升|服务|面向|指导|组织|开展|举办|申报|对接|加入"
-)
-NAME_MAX = 20
 UNTYPED = (
     "类型为推定：原文在责任分工中列出该单位，但其名称未显示机构类型，暂按政府部门处理，请核对。",
     "Type assumed: the text lists this unit in a responsibility tag, but its name does not show "
@@ -80,11 +79,32 @@ class Target:
 @dataclass
 class NewInstitution:
     iri: str
-    label: str
+    label: str  # the full name, a relative one resolved (市金融局 → 北京市金融局)
     types: list[str]
     span: Span
     parent: str | None = None  # pg:subOrganizationOf, for the units of a known body
     comment: tuple[str, str] | None = None
+    written: str = ""  # as the text writes it, when it differs from the label
+
+
+@dataclass
+class NewPlace:
+    iri: str
+    label: str
+    cls: str
+    span: Span
+
+
+@dataclass
+class Review:
+    """One thing a curator must look at, with where the text says it."""
+
+    kind: str  # new institution, new place, resolved, collective, role from a verb, …
+    text: str
+    span: Span
+    why: str
+    element: Element | None = None
+    iri: str | None = None
 
 
 @dataclass
@@ -112,6 +132,9 @@ class Extraction:
     issue_date: tuple[str, Span] | None = None
     in_force: tuple[str, Span] | None = None
     issuer: Mention | None = None
+    issuer_name: tuple[str, Span, int] | None = None  # a head line naming a body by its form
+    approver: Mention | None = None
+    addressees: tuple[str, Span] | None = None
     years: tuple[int, int, Span] | None = None
     duration: tuple[int, Span] | None = None  # 力争用5年时间: the plan's length, no years given
     document_labels: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)
@@ -119,26 +142,36 @@ class Extraction:
     themes: dict[int, list[str]] = field(default_factory=dict)  # id(element) → themes
     links: dict[int, list[tuple[str, str]]] = field(default_factory=dict)  # (property, IRI)
     new_institutions: dict[str, NewInstitution] = field(default_factory=dict)
+    new_places: dict[str, NewPlace] = field(default_factory=dict)
     targets: list[Target] = field(default_factory=list)
     layout: Layout | None = None
     warnings: list[str] = field(default_factory=list)
+    review: list[Review] = field(default_factory=list)
+    parent_types: dict[str, set[str]] = field(default_factory=dict)
+    jurisdiction: Jurisdiction = field(default_factory=Jurisdiction)
 
 
-def draft_slug(kind: str, name: str) -> str:
-    """A stable slug for a resource the registry lacks: same name, same IRI on every run."""
-    return f"{kind}/draft-{hashlib.sha256(name.encode()).hexdigest()[:10]}"
-
-
-def extract(source: Source, structure: Structure, gaz: Gazetteer, base: str) -> Extraction:
-    out = Extraction(document_labels=gaz.document_labels)
+def extract(
+    source: Source,
+    structure: Structure,
+    gaz: Gazetteer,
+    base: str,
+    issuers: list[str] | None = None,
+) -> Extraction:
+    """Every fact of a parsed text. `issuers` (registry IRIs the caller names) fix the plan's
+    jurisdiction; without them it is read from the issuing body the text names, or its title."""
+    out = Extraction(document_labels=gaz.document_labels, parent_types=gaz.institution_types)
     _head(source, structure, gaz, out)
+    out.jurisdiction = _jurisdiction(structure, gaz, issuers or [], out)
+    finder = Finder(gaz, out.jurisdiction)
+    _notice(structure, gaz, base, out, finder)
     for element in structure.of("preamble")[:1]:
         _basis(element, gaz, base, out)
     for element in structure.elements:
         if element.kind in {"principle", "goal", "area", "task", "safeguard", "layout"}:
             out.themes[id(element)] = _themes(element, gaz)
         if element.kind in {"goal", "task", "safeguard"}:
-            out.links[id(element)] = _institutions(element, gaz, base, out)
+            out.links[id(element)] = _institutions(element, gaz, base, out, finder)
         if element.kind == "goal":
             out.targets.extend(_targets(element, gaz))
     _layout(structure, gaz, out)
@@ -146,6 +179,66 @@ def extract(source: Source, structure: Structure, gaz: Gazetteer, base: str) -> 
 
 
 # -- edition facts from the covering notice, title and closing clause ---------------------
+
+
+def _names_of(iri: str, gaz: Gazetteer) -> list[str]:
+    return [name for name, value in gaz.institutions.items() if value == iri]
+
+
+def _jurisdiction(
+    structure: Structure, gaz: Gazetteer, issuers: list[str], out: Extraction
+) -> Jurisdiction:
+    """The plan's city and district: from the issuers' names, the issuing body in the head,
+    or a jurisdiction the title starts with (北京加快推进… → 北京市)."""
+    names = [n for iri in issuers for n in _names_of(iri, gaz)]
+    if not names and out.issuer is not None:
+        names = [name_key(out.issuer.quote), *_names_of(out.issuer.iri, gaz)]
+    if not names and out.issuer_name is not None:
+        names = [out.issuer_name[0]]
+    found = jurisdiction_of(names, gaz) if names else Jurisdiction()
+    if found.city is None and structure.title is not None:
+        title = structure.title.norm.strip()
+        for size in range(min(8, len(title)), 1, -1):
+            head = title[:size]
+            if head in gaz.jurisdictions or re.fullmatch(r"[\u4e00-\u9fff]{2,4}市", head):
+                city = head if head.endswith("市") else head + "市"
+                return Jurisdiction(city, found.district)
+    return found
+
+
+APPROVAL = re.compile(r"经([\u4e00-\u9fff]{2,20}?)(?:同意|批准)")
+ADDRESSEES = re.compile(r"^[^。]{4,200}[:：]$")
+
+
+def _notice(
+    structure: Structure, gaz: Gazetteer, base: str, out: Extraction, finder: Finder
+) -> None:
+    """The covering notice (通知): its issuing body, the body whose approval it cites
+    (经市政府同意), and its addressees, each with its span."""
+    for index in structure.head:
+        para = structure.paras[index]
+        stretch = Stretch([(para, 0, len(para.raw))])
+        norm = para.norm
+        if out.issuer is None and out.issuer_name is not None and index == out.issuer_name[2]:
+            body = finder.tagged(out.issuer_name[0])
+            body.start, body.end = 0, len(norm)
+            body.why = "the issuing body the covering notice names"
+            iri = _register(body, stretch, base, out, None, str(PG.issuedBy))
+            if iri is not None:
+                out.issuer = Mention(iri, stretch.whole, para.raw)
+        approval = APPROVAL.search(norm)
+        if approval and out.approver is None:
+            body = finder.tagged(approval.group(1))
+            body.start, body.end = approval.span(1)
+            body.why = "the body whose approval the notice cites"
+            iri = _register(body, stretch, base, out, None, str(PG.approvedBy))
+            if iri is not None:
+                out.approver = Mention(iri, stretch.span(*approval.span()), para.raw)
+        if ADDRESSEES.match(norm) and out.addressees is None:
+            out.addressees = (para.raw.rstrip(":："), stretch.whole)
+            out.review.append(
+                Review("addressees", para.raw, stretch.whole, "the notice's addressees")
+            )
 
 
 def _head(source: Source, structure: Structure, gaz: Gazetteer, out: Extraction) -> None:
@@ -168,9 +261,12 @@ def _head(source: Source, structure: Structure, gaz: Gazetteer, out: Extraction)
         if date:
             y, m, d = (int(g) for g in date.groups())
             out.issue_date = (f"{y:04d}-{m:02d}-{d:02d}", stretch.whole)
-        iri = gaz.institutions.get(name_key(para.norm))
+        key = name_key(para.norm)
+        iri = gaz.institutions.get(key)
         if iri is not None:
             out.issuer = Mention(iri, stretch.whole, para.raw)
+        elif _issuing_body(key, gaz):
+            out.issuer_name = (key, stretch.whole, index)
     for para in structure.paras:
         found = DURATION.search(para.norm)
         years = cn_number(found.group(1)) if found else None
@@ -184,6 +280,17 @@ def _head(source: Source, structure: Structure, gaz: Gazetteer, out: Extraction)
             y, m, d = (int(g) for g in found.groups())
             span = Stretch([(para, 0, len(para.raw))]).span(*found.span())
             out.in_force = (f"{y:04d}-{m:02d}-{d:02d}", span)
+
+
+def _issuing_body(line: str, gaz: Gazetteer) -> bool:
+    """A head line that is a government body's name and nothing else (上海市人民政府办公厅)."""
+    if not re.fullmatch(r"[\u4e00-\u9fff]{4,30}", line):
+        return False
+    return any(
+        line.endswith(ending) and len(line) > len(ending) + 1
+        for ending, cls in gaz.type_endings.items()
+        if cls == str(PG.GovernmentBody)
+    )
 
 
 def _basis(preamble: Element, gaz: Gazetteer, base: str, out: Extraction) -> None:
@@ -229,9 +336,9 @@ def _inside(span: Span, ranges: list[Span]) -> bool:
 
 
 def _institutions(
-    element: Element, gaz: Gazetteer, base: str, out: Extraction
+    element: Element, gaz: Gazetteer, base: str, out: Extraction, finder: Finder
 ) -> list[tuple[str, str]]:
-    """Registry names, responsibility tags, and new bodies recognised by the form of their name."""
+    """Responsibility tags, registry names, and bodies the registry lacks found by their form."""
     full = element.full
     if full is None:
         return []
@@ -240,16 +347,16 @@ def _institutions(
     links: list[tuple[str, str]] = []
     tagged: list[Span] = []
 
-    def add(prop: str, iri: str) -> None:
-        if (prop, iri) not in links:
+    def add(prop: str, iri: str | None) -> None:
+        if iri is not None and (prop, iri) not in links:
             links.append((prop, iri))
 
     for word, value in _tags(norm, gaz):
         prop = gaz.role_words.get(word)
         if prop is None:
             out.warnings.append(
-                f"responsibility word {word!r} is not a label of any institution role in the "
-                "ontology, so its units are linked by pg:namesInstitution / 责任词未在本体中定义"
+                f"responsibility word {word!r} is not in the lexicon, so its units are linked "
+                "by pg:namesInstitution / 责任词不在词表中"
             )
             prop = str(PG.namesInstitution)
         tagged.append(value)
@@ -259,20 +366,25 @@ def _institutions(
             if len(name.strip()) < 2 or start < 0:
                 continue
             pos = start + len(name)
-            add(prop, _tagged_institution(name, full, (start, pos), gaz, base, out))
-    named = gaz.matcher("institutions").find(norm)
-    for m in named:
-        if _inside((m.start, m.end), titles) or _inside((m.start, m.end), tagged):
-            continue
-        unit = _unit_of(m, norm, full, gaz, base, out)
-        add(str(PG.namesInstitution), unit or m.value)
-    for new in _by_form(norm, full, named, titles + tagged, gaz, base, out):
-        add(str(PG.namesInstitution), new)
+            body = finder.tagged(name.strip())
+            body.start, body.end = start, pos
+            add(prop, _register(body, full, base, out, element, prop))
+    known: dict[Span, str] = {}
+    for m in gaz.matcher("institutions").find(norm):
+        if not (_inside((m.start, m.end), titles) or _inside((m.start, m.end), tagged)):
+            known[(m.start, m.end)] = m.value
+    bodies = finder.find(norm, titles + tagged + list(known), known)
+    units = {b.start for b in bodies if b.parent is not None}
+    found = [(span[0], str(PG.namesInstitution), iri, None) for span, iri in known.items()]
+    found = [f for f in found if f[0] not in units]
+    found += [(b.start, b.role or str(PG.namesInstitution), None, b) for b in bodies]
+    for _, prop, iri, body in sorted(found, key=lambda f: f[0]):
+        add(prop, iri if body is None else _register(body, full, base, out, element, prop))
     return [(p, i) for p, i in links if not (p == str(PG.namesInstitution) and _stated(links, i))]
 
 
 def _tags(norm: str, gaz: Gazetteer) -> list[tuple[str, Span]]:
-    """`牵头单位：A；配合单位：B、C`: each role word (from the ontology, or any …单位) and the
+    """`牵头单位：A；配合单位：B、C`: each role word (from the lexicon, or any …单位) and the
     span of the units it lists, up to the next tag or the end of the clause."""
     if ":" not in norm:
         return []
@@ -291,134 +403,37 @@ def _stated(links: list[tuple[str, str]], iri: str) -> bool:
     return any(i == iri and p != str(PG.namesInstitution) for p, i in links)
 
 
-def _type_of(name: str, gaz: Gazetteer) -> str | None:
-    for ending in sorted(gaz.type_endings, key=len, reverse=True):
-        if name.endswith(ending):
-            return gaz.type_endings[ending]
-    return None
-
-
-def _new(
-    name: str, raw: str, span: Span, types: list[str], base: str, out: Extraction, **kw: object
-) -> str:
-    iri = base + draft_slug("institution", name)
-    if iri not in out.new_institutions:
-        out.new_institutions[iri] = NewInstitution(iri, raw, types, span, **kw)  # type: ignore[arg-type]
-    return iri
-
-
-def _tagged_institution(
-    name: str, full: Stretch, at: Span, gaz: Gazetteer, base: str, out: Extraction
-) -> str:
-    key = name_key(name)
-    if key in gaz.institutions:
-        return gaz.institutions[key]
-    raw = full.raw[at[0] : at[1]].strip()
-    known = gaz.matcher("institutions").find(key)
-    if (
-        known
-        and known[0].start == 0
-        and str(PG.CentralBank) in gaz.institution_types.get(known[0].value, set())
-    ):  # 中国人民银行上海分行: a unit of the central bank
-        unit = [str(PG.CentralBankUnit)]
-        return _new(key, raw, full.span(*at), unit, base, out, parent=known[0].value)
-    cls = _type_of(key, gaz)
-    comment = None
-    if cls is None:
-        cls = str(PG.GovernmentBody)
-        comment = UNTYPED
-    return _new(key, raw, full.span(*at), [cls], base, out, comment=comment)
-
-
-def _unit_of(
-    m: Match, norm: str, full: Stretch, gaz: Gazetteer, base: str, out: Extraction
+def _register(
+    body: Body, full: Stretch, base: str, out: Extraction, element: Element | None, role: str
 ) -> str | None:
-    """人民银行数字货币研究所-like: a central bank named, then a unit of it by its form."""
-    if str(PG.CentralBank) not in gaz.institution_types.get(m.value, set()):
+    """The IRI of a body: the registry's, or a draft one minted and listed for review.
+    A collective actor (各区政府) is listed for review and linked to nothing."""
+    span = full.span(body.start, body.end)
+    raw = full.raw[body.start : body.end]
+    if body.collective:
+        out.review.append(Review("collective", raw, span, "a group of bodies, not linked", element))
         return None
-    end = m.end
-    while end < len(norm) and end - m.end < NAME_MAX and _name_char(norm[end]):
-        end += 1
-    suffix = norm[m.end : end]
-    verb = NAME_STOP_VERBS.search(suffix)
-    if verb is not None:
-        suffix = suffix[: verb.start()]
-    for k in range(len(suffix), 1, -1):
-        if _type_of(suffix[:k], gaz) is not None:
-            stop = m.end + k
-            return _new(
-                norm[m.start : stop],
-                full.raw[m.start : stop],
-                full.span(m.start, stop),
-                [str(PG.CentralBankUnit)],
-                base,
-                out,
-                parent=m.value,
-            )
-    return None
-
-
-def _name_char(ch: str) -> bool:
-    return "\u4e00" <= ch <= "\u9fff" and ch not in NAME_STOP_CHARS
-
-
-def _by_form(
-    norm: str,
-    full: Stretch,
-    named: list[Match],
-    skip: list[Span],
-    gaz: Gazetteer,
-    base: str,
-    out: Extraction,
-) -> list[str]:
-    """New bodies: a name ending the way an institution type's names end (…研究院, …协会), that
-    starts with a jurisdiction or registered place (上海市…, 中关村…) or 中国/全国/国家/国际."""
-    if not gaz.type_endings:
-        return []
-    taken = [(m.start, m.end) for m in named] + skip
-    found = []
-    for m in gaz.pattern("type_endings").finditer(norm):
-        end = m.end()
-        if any(lo < end and m.start() < hi for lo, hi in taken):
-            continue
-        start = m.start()
-        while start > 0 and end - start < NAME_MAX and _name_char(norm[start - 1]):
-            start -= 1
-        run = norm[start:end]
-        verbs = list(NAME_STOP_VERBS.finditer(run[: m.start() - start]))
-        if verbs:
-            start += verbs[-1].end()
-        offset = _proper_start(norm[start : m.start()], gaz)
-        if offset is None:
-            continue
-        start += offset
-        if end - start < len(m.group()) + 2:
-            continue
-        name = norm[start:end]
-        cls = gaz.type_endings[m.group()]
-        found.append(_new(name, full.raw[start:end], full.span(start, end), [cls], base, out))
-        taken.append((start, end))
-    return found
-
-
-NATIONAL = ("中国", "中华", "全国", "国家")
-NATIONAL_MIDDLE_MIN = 3  # 国家金融监管部门 is a category; 中国互联网金融协会 a name
-
-
-def _proper_start(stem: str, gaz: Gazetteer) -> int | None:
-    """Where a proper name starts in the text before a type ending: at a jurisdiction that
-    government bodies are named after (上海市, 西城区; from the registry), at 市/区 opening the
-    run, or at 中国/全国/国家 with a distinctive middle part."""
-    for i in range(len(stem) - 1):
-        rest = stem[i:]
-        if any(rest.startswith(j) for j in gaz.jurisdictions):
-            return i
-        national = rest.startswith(NATIONAL) and not rest.startswith(("国家级", "全国性"))
-        if national and len(rest) - 2 >= NATIONAL_MIDDLE_MIN:
-            return i
-    if stem[:1] in ("市", "省", "区", "县") and len(stem) >= 3:
-        return 0
-    return None
+    if body.iri is not None:
+        if body.full != body.name:
+            why = f"{raw} read as {body.full} (the plan's own jurisdiction)"
+            out.review.append(Review("resolved", raw, span, why, element))
+        return body.iri
+    types = [body.cls] if body.cls else [str(PG.GovernmentBody)]
+    comment = None if body.cls else UNTYPED
+    if body.parent is not None and str(PG.CentralBank) in out.parent_types.get(body.parent, set()):
+        types = [str(PG.CentralBankUnit)] + [t for t in types if t != str(PG.CentralBankUnit)]
+    iri = base + draft_slug("institution", body.full)
+    if iri not in out.new_institutions:
+        out.new_institutions[iri] = NewInstitution(
+            iri, body.full, types, span, parent=body.parent, comment=comment, written=raw
+        )
+        why = body.why or "responsibility tag"
+        out.review.append(Review("new institution", raw, span, why, element, iri))
+    if role != str(PG.namesInstitution) and body.role == role:
+        out.review.append(
+            Review("role from a verb", raw, span, f"role {role.rsplit('#', 1)[-1]}", element, iri)
+        )
+    return iri
 
 
 # -- targets ------------------------------------------------------------------------------
@@ -548,7 +563,7 @@ def _layout(structure: Structure, gaz: Gazetteer, out: Extraction) -> None:
             for p in re.findall(rf"([一二两三四五六七八九十多])([{chars}])", m.group())
         ]
         layout = Layout(label, text.span(m.start(), m.start() + len(label)), element)
-        layout.zones = _zones(text, m.end(), parts, gaz)
+        layout.zones = _zones(text, m.end(), parts, gaz, out)
         if out.layout is None or (layout.zones and not out.layout.zones):
             out.layout = layout  # the first mention, unless a later one lists the places
         if layout.zones:
@@ -556,7 +571,11 @@ def _layout(structure: Structure, gaz: Gazetteer, out: Extraction) -> None:
 
 
 def _zones(
-    text: Stretch, after: int, parts: list[tuple[str, str, tuple[str, str]]], gaz: Gazetteer
+    text: Stretch,
+    after: int,
+    parts: list[tuple[str, str, tuple[str, str]]],
+    gaz: Gazetteer,
+    out: Extraction,
 ) -> list[Zone]:
     norm = text.norm
     tokens = {"".join(p[2]): p[1] for p in parts}
@@ -575,7 +594,7 @@ def _zones(
         lo_s, hi_s = sentence
         for lo, hi in _pieces(norm[:hi_s], lo_s, CLAUSE_BREAKS):
             clause = norm[lo:hi]
-            places = gaz.matcher("places").find(clause)
+            places = _places(clause, text, lo, gaz, out)
             masked = list(clause)
             for p in places:
                 masked[p.start : p.end] = "□" * (p.end - p.start)
@@ -615,6 +634,30 @@ def _zones(
         if len(assigned) == len(parts):
             break
     return zones
+
+
+def _places(clause: str, text: Stretch, lo: int, gaz: Gazetteer, out: Extraction) -> list[Match]:
+    """The registry's places in a clause, and the places it lists that the registry lacks,
+    minted with draft IRIs and listed for review."""
+    known = gaz.matcher("places").find(clause)
+    found = list(known)
+    for a, b in list_places(clause, [(m.start, m.end) for m in known], gaz):
+        name = clause[a:b]
+        iri = BASE_IRI + draft_slug("place", name)
+        span = text.span(lo + a, lo + b)
+        if iri not in out.new_places:
+            cls = next(
+                (
+                    c
+                    for e, c in sorted(gaz.place_endings.items(), key=lambda x: -len(x[0]))
+                    if name.endswith(e) and len(name) > len(e)
+                ),
+                str(PG.Place),
+            )
+            out.new_places[iri] = NewPlace(iri, text.raw[lo + a : lo + b], cls, span)
+            out.review.append(Review("new place", name, span, "listed in a layout", None, iri))
+        found.append(Match(a, b, iri))
+    return sorted(found, key=lambda m: m.start)
 
 
 def _token(parts: list[tuple[str, str, tuple[str, str]]], role: str) -> str:
