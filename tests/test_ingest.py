@@ -84,6 +84,25 @@ def select(draft: Draft, query: str) -> list[tuple[str, ...]]:
     ]
 
 
+SPANS = (
+    "SELECT ?q ?s ?e WHERE { ?x pg:evidence ?span . "
+    "?span oa:hasSelector [ oa:exact ?q ] , [ oa:start ?s ; oa:end ?e ] }"
+)
+
+
+def involvements(draft: Draft) -> set[tuple[int, str, str]]:
+    """(element number, role concept, institution label or slug) of every involvement."""
+    rows = select(
+        draft,
+        "SELECT ?n ?r ?i ?l WHERE { ?x pg:number ?n ; pg:qualifiedInvolvement ?v . "
+        "?v pg:role ?r ; pg:institution ?i . "
+        "OPTIONAL { ?i rdfs:label ?l FILTER(LANG(?l) = 'zh') } }",
+    )
+    return {
+        (int(n), r.rsplit("#", 1)[-1], label or i.rsplit("/", 1)[-1]) for n, r, i, label in rows
+    }
+
+
 def headings(draft: Draft, cls: str) -> list[tuple[int, str, str]]:
     rows = select(
         draft,
@@ -155,11 +174,7 @@ def test_every_evidence_quote_is_the_text_at_its_offsets(
     drafts: dict[str, Draft], edition: str
 ) -> None:
     text = EDITIONS[edition][0].read_bytes().decode("utf-8")
-    spans = select(
-        drafts[edition],
-        "SELECT ?q ?s ?e WHERE { ?x pg:evidence ?span . ?span oa:hasSelector ?qs , ?ps ."
-        " ?qs oa:exact ?q . ?ps oa:start ?s ; oa:end ?e }",
-    )
+    spans = select(drafts[edition], SPANS)
     assert len(spans) > 60
     for quote, start, end in spans:
         assert text[int(start) : int(end)] == quote
@@ -232,11 +247,25 @@ def test_beijing_preamble_names_its_three_basis_documents(drafts: dict[str, Draf
 def test_shanghai_covering_notice_gives_number_dates_and_issuer(drafts: dict[str, Draft]) -> None:
     rows = select(
         drafts["sh-fintech-2020"],
-        "SELECT ?n ?d ?f ?i WHERE { ?e a pg:PlanEdition ; pg:documentNumber ?n ; "
-        "pg:issueDate ?d ; pg:inForceDate ?f ; pg:issuedBy ?i }",
+        "SELECT ?n ?d ?f ?i ?r WHERE { ?e a pg:PlanEdition ; pg:documentNumber ?n ; "
+        "pg:issueDate ?d ; pg:inForceDate ?f ; pg:qualifiedInvolvement [ pg:institution ?i ; "
+        "pg:role ?r ; pg:inferred false ] }",
     )
-    assert rows == [
-        ("沪府办规〔2020〕1号", "2020-01-08", "2020-02-01", INST + "shanghai-government-office")
+    assert sorted(rows) == [
+        (
+            "沪府办规〔2020〕1号",
+            "2020-01-08",
+            "2020-02-01",
+            INST + "shanghai-government",
+            PG + "ApprovingRole",
+        ),
+        (
+            "沪府办规〔2020〕1号",
+            "2020-01-08",
+            "2020-02-01",
+            INST + "shanghai-government-office",
+            PG + "IssuingRole",
+        ),
     ]
 
 
@@ -283,11 +312,7 @@ def test_bom_and_crlf_read_as_the_same_plan(draft_of: Callable[..., Draft]) -> N
     assert bom.source.encoding == "UTF-8 with BOM"
     assert headings(bom, "Task") == headings(plain, "Task")
     text = (DATA / "chapters-bom-crlf.txt").read_bytes().decode("utf-8")
-    for quote, start, end in select(
-        bom,
-        "SELECT ?q ?s ?e WHERE { ?x pg:evidence ?span . ?span oa:hasSelector ?qs , ?ps ."
-        " ?qs oa:exact ?q . ?ps oa:start ?s ; oa:end ?e }",
-    ):
+    for quote, start, end in select(bom, SPANS):
         assert text[int(start) : int(end)] == quote
 
 
@@ -318,21 +343,14 @@ def test_responsibility_tags_give_lead_and_participating_roles(
     draft_of: Callable[..., Draft],
 ) -> None:
     draft = draft_of("fullwidth-tags.txt")
-    rows = select(
-        draft,
-        "SELECT ?n ?p ?i WHERE { ?t a pg:Task ; pg:number ?n ; ?p ?i . "
-        "FILTER(STRSTARTS(STR(?i), 'https://w3id.org/plangraph/institution/')) }",
-    )
-    labels = dict(select(draft, "SELECT ?i ?l WHERE { ?i rdfs:label ?l }"))
-    roles = {
-        (int(n), p.rsplit("#", 1)[-1], labels.get(i, i.rsplit("/", 1)[-1])) for n, p, i in rows
-    }
-    assert (1, "leadInstitution", "市金融局") in roles
-    assert (1, "participatingInstitution", "市科委") in roles
-    assert (1, "participatingInstitution", "中国人民银行测试分行") in roles
-    assert (2, "responsibleInstitution", "pboc") in roles
-    assert (2, "responsibleInstitution", "上海市地方金融监督管理局") in roles
-    assert any(n == 3 and label == "市市场监管局" for n, _, label in roles)  # 配合单位
+    roles = involvements(draft)
+    # the title names the jurisdiction (测试区), so 市… stays as written: no city to resolve to
+    assert (1, "LeadRole", "市金融局") in roles
+    assert (1, "ParticipatingRole", "市科委") in roles
+    assert (1, "ParticipatingRole", "中国人民银行测试分行") in roles
+    assert (2, "ResponsibleRole", "pboc") in roles  # the registry's body, not relabelled
+    assert (2, "ResponsibleRole", "上海市地方金融监督管理局") in roles
+    assert (3, "ParticipatingRole", "市市场监管局") in roles  # 配合单位
     unit = select(
         draft,
         "SELECT ?t ?parent WHERE { ?i rdfs:label '中国人民银行测试分行'@zh ; a ?t ; "
@@ -344,11 +362,11 @@ def test_responsibility_tags_give_lead_and_participating_roles(
 def test_tag_lists_keep_names_that_contain_he(draft_of: Callable[..., Draft]) -> None:
     """Regression: 和 inside 市经济和信息化局 once split one department into two."""
     draft = draft_of("tags-names-with-he.txt", issuer="beijing-government")
-    rows = select(draft, "SELECT ?p ?l WHERE { ?t a pg:Task ; ?p ?i . ?i rdfs:label ?l }")
-    roles = {(p.rsplit("#", 1)[-1], label) for p, label in rows}
-    assert ("participatingInstitution", "市经济和信息化局") in roles
-    assert ("participatingInstitution", "人民银行营业管理部") in roles
-    assert ("responsibleInstitution", "市人力资源和社会保障局") in roles
+    roles = {(r, label) for _, r, label in involvements(draft)}
+    # 市… resolved against the issuer's city: 市经济和信息化局 → 北京市经济和信息化局
+    assert ("ParticipatingRole", "北京市经济和信息化局") in roles
+    assert ("ParticipatingRole", "人民银行营业管理部") in roles
+    assert ("ResponsibleRole", "北京市人力资源和社会保障局") in roles
     assert not {label for _, label in roles} & {"市经济", "信息化局", "社会保障局"}
 
 
@@ -382,9 +400,7 @@ def test_markdown_headings_alone_on_a_line_and_bold_run_ins(
     assert select(draft, "SELECT ?h WHERE { ?x a pg:SafeguardMeasure ; pg:heading ?h }") == [
         ("加强组织领导",)
     ]
-    assert select(draft, "SELECT ?i WHERE { ?t a pg:Task ; pg:namesInstitution ?i }") == [
-        (INST + "nifa",)
-    ]
+    assert {(r, i) for _, r, i in involvements(draft)} == {("NamedRole", "nifa")}
 
 
 def test_traditional_characters_match_the_simplified_gazetteers(
@@ -392,7 +408,12 @@ def test_traditional_characters_match_the_simplified_gazetteers(
 ) -> None:
     draft = draft_of("traditional.txt")
     assert headings(draft, "Task")[0][1] == "支持新型研發機構發展"  # headings as printed
-    named = {i for (i,) in select(draft, "SELECT ?i WHERE { ?t pg:namesInstitution ?i }")}
+    named = {
+        i
+        for (i,) in select(
+            draft, "SELECT ?i WHERE { ?t pg:qualifiedInvolvement/pg:institution ?i }"
+        )
+    }
     assert named == {INST + "pboc-digital-currency-institute", INST + "iso-tc68"}
     rows = select(draft, "SELECT ?v ?c WHERE { ?t a pg:Target ; pg:value ?v ; pg:comparator ?c }")
     assert rows == [("20", PG + "AtLeast")]  # 不少於20家
@@ -416,12 +437,15 @@ def test_new_institution_is_typed_by_its_form_with_a_draft_iri(
     draft = draft_of("chapters.txt")
     rows = select(
         draft,
-        "SELECT ?i ?t ?l WHERE { ?x pg:namesInstitution ?i . ?i a ?t ; rdfs:label ?l }",
+        "SELECT ?i ?t ?l WHERE { ?x pg:qualifiedInvolvement/pg:institution ?i . "
+        "?i a ?t ; rdfs:label ?l FILTER(LANG(?l) = 'zh') }",
     )
     assert len(rows) == 1
     iri, cls, label = rows[0]
-    assert iri.startswith(INST + "draft-") and cls == PG + "ResearchInstitute"
+    assert iri.startswith(INST + "draft-shang-hai-shi-jin-rong") and cls == PG + "ResearchInstitute"
     assert label == "上海市金融科技测评研究院"
+    english = select(draft, f"SELECT ?l WHERE {{ <{iri}> rdfs:label ?l FILTER(LANG(?l) = 'en') }}")
+    assert english == [("Shanghai Shijin Rongke Jice Pingyan Jiuyuan",)]  # machine-made, flagged
 
 
 def test_unknown_basis_document_gets_a_draft_iri(draft_of: Callable[..., Draft]) -> None:

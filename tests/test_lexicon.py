@@ -110,9 +110,10 @@ CUES = [
     ("type_endings", "交易所", PG + "MarketInfrastructure"),
     ("type_endings", "管委会", PG + "GovernmentBody"),
     ("weak_endings", "中心", PG + "Platform"),
-    ("role_words", "牵头单位", PG + "leadInstitution"),
-    ("role_words", "配合单位", PG + "participatingInstitution"),
-    ("body_cues", "依托", PG + "participatingInstitution"),
+    ("role_words", "牵头单位", PG + "LeadRole"),
+    ("role_words", "配合单位", PG + "ParticipatingRole"),
+    ("body_cues", "依托", PG + "ParticipatingRole"),
+    ("body_cues", "支持", PG + "SupportedRole"),
 ]
 
 

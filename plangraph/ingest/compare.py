@@ -26,7 +26,7 @@ from plangraph.ingest.gazetteer import Gazetteer, name_key
 ASPECTS = {
     "tasks": "tasks by number and heading",
     "targets": "targets by value, unit and comparator",
-    "institutions": "institutions by IRI that the elements name (stated roles, not inferred)",
+    "institutions": "institutions by IRI in the elements' stated involvements (not inferred)",
     "institution names": "the same institutions by name (any zh label, normalised)",
     "zones": "layout zones by role and member places (places by name)",
 }
@@ -46,11 +46,13 @@ _TARGETS = (
     + "pg:comparator ?c }"
 )
 _INSTITUTIONS = (
-    _PREFIXES + "SELECT DISTINCT * WHERE { ?x pg:inEdition ?e ; ?p ?i . FILTER(isIRI(?i)) }"
+    _PREFIXES
+    + "SELECT DISTINCT ?e ?i WHERE { ?x pg:inEdition ?e ; pg:qualifiedInvolvement ?v . "
+    + "?v pg:institution ?i ; pg:inferred false }"
 )
 _ZONES = (
     _PREFIXES
-    + "SELECT * WHERE { ?z pg:inLayout ?l ; a ?role . ?l pg:inEdition ?e . "
+    + "SELECT * WHERE { ?z pg:inLayout ?l ; pg:zoneRole ?role . ?l pg:inEdition ?e . "
     + "OPTIONAL { ?z pg:hasPlace ?place } }"
 )
 _LABELS = (
@@ -112,8 +114,8 @@ class Facts:
 
 
 def facts(turtle: str | Path, edition: str, gaz: Gazetteer, registry: Gazetteer) -> Facts:
-    """The comparable facts of one edition. `gaz` says which roles and zone classes count;
-    `registry` gives the names of IRIs the file does not label itself."""
+    """The comparable facts of one edition. `gaz` says which zone roles count; `registry`
+    gives the names of IRIs the file does not label itself."""
     store = _store(turtle)
     names = _names(store, registry)
     counters: dict[str, Counter[Hashable]] = {}
@@ -125,7 +127,7 @@ def facts(turtle: str | Path, edition: str, gaz: Gazetteer, registry: Gazetteer)
         (Decimal(r["v"].value).normalize(), r["u"].value, r["c"].value)
         for r in _rows(store, _TARGETS, edition)
     )
-    linked = sorted({r["i"].value for r in _rows(store, _INSTITUTIONS, edition) if _stated(r, gaz)})
+    linked = sorted({r["i"].value for r in _rows(store, _INSTITUTIONS, edition)})
     counters["institutions"] = Counter(dict.fromkeys(linked, 1))
     institutions = [names.get(i, frozenset({i})) for i in linked]
     roles = set(gaz.zone_roles.values())
@@ -143,10 +145,6 @@ def facts(turtle: str | Path, edition: str, gaz: Gazetteer, registry: Gazetteer)
         for role_set, places in zones.values()
     ]
     return Facts(counters, institutions, zone_list)
-
-
-def _stated(row: ox.QuerySolution, gaz: Gazetteer) -> bool:
-    return row["p"].value in gaz.stated_roles
 
 
 def _heading(text: str) -> str:

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from plangraph.ingest.gazetteer import Gazetteer, trie_pattern
+from plangraph.ingest.gazetteer import NOT_RELATIVE, Gazetteer, relative_name, trie_pattern
 from plangraph.namespace import PG
 
 Span = tuple[int, int]
@@ -60,8 +60,6 @@ NON_NAME_START = (
     "大型",
     "中小",
 )
-# 市场 is a word, not 市 + 场: a relative prefix is never the first character of these.
-NOT_RELATIVE = ("市场", "区域", "区块", "区位")
 
 
 @dataclass(frozen=True)
@@ -78,7 +76,7 @@ class Jurisdiction:
 def split_jurisdiction(stem: str) -> Jurisdiction:
     """北京市西城区 → (北京市, 西城区); 上海市 → (上海市, None); 西城区 → (None, 西城区)."""
     m = re.match(
-        r"(?:[\u4e00-\u9fff]{1,6}?省)?([\u4e00-\u9fff]{1,6}?市)?([\u4e00-\u9fff]{1,6}?[区县])?$",
+        r"(?:[\u4e00-\u9fff]{1,6}?省)?([\u4e00-\u9fff]{1,6}?市)?([\u4e00-\u9fff]{1,6}?[区县])?",
         stem,
     )
     if m is None:
@@ -153,6 +151,14 @@ def pinyin_label(name: str) -> str:
     return " ".join(w.capitalize() for w in words if w)
 
 
+def _variants(name: str) -> list[str]:
+    """A name as written and its usual long forms: 市政府 is short for 市人民政府."""
+    out = [name]
+    if name.endswith("政府") and not name.endswith("人民政府"):
+        out.append(name[:-2] + "人民政府")
+    return out
+
+
 def _name_char(ch: str) -> bool:
     if ch.isascii():
         return ch.isalnum()
@@ -186,27 +192,27 @@ class Finder:
                 if place and rest:
                     full = place + rest
                 break
-        for candidate in (full, name if full == name else None):
-            if candidate and candidate in self.gaz.institutions:
+        for candidate in _variants(full):
+            if candidate in self.gaz.institutions:
                 return full, self.gaz.institutions[candidate]
-        if full != name and full[: full.find("市") + 1] != full:
-            # 北京市政府 may be registered as 北京市人民政府 or 北京政府: try the short city name
-            short = full.replace("市", "", 1)
-            if short in self.gaz.institutions:
-                return full, self.gaz.institutions[short]
         return full, None
 
     def relative(self, name: str) -> bool:
-        return any(
-            name.startswith(p) and not name.startswith(NOT_RELATIVE) for p in self.gaz.relative
-        )
+        return relative_name(name, self.gaz)
 
     def tagged(self, name: str) -> Body:
         """A unit listed in a responsibility tag: whatever its form, it is a body."""
         full, iri = self.resolve(name)
         cls = None if iri else self._class(full)
         collective = name in self.gaz.collectives
-        return Body(0, len(name), name, full, cls, iri, None, collective, "responsibility tag")
+        parent = None
+        if iri is None:  # 中国人民银行测试分行: a unit of a registry body, by its name
+            known = self.gaz.matcher("institutions").find(full)
+            if known and known[0].start == 0 and known[0].end < len(full):
+                parent = known[0].value
+        body = Body(0, len(name), name, full, cls, iri, None, collective, "responsibility tag")
+        body.parent = parent
+        return body
 
     def _class(self, name: str) -> str | None:
         for ending in sorted(self.endings, key=len, reverse=True):
@@ -271,9 +277,9 @@ class Finder:
             why = f"name ending {longest}"
         elif self._proper(name) or ACRONYM_AFTER.match(norm, end):
             why = "a weak ending after a jurisdiction or national name"
-        elif role is not None and role != str(PG.createsInstitution):
+        elif role is not None and role != str(PG.CreatedRole):
             why = f"a weak ending after the body cue {cue_word}"
-        elif role == str(PG.createsInstitution) and start - len(cue.group()) in ends:  # type: ignore[union-attr]
+        elif role == str(PG.CreatedRole) and start - len(cue.group()) in ends:  # type: ignore[union-attr]
             why = "set up by a named body"
         else:
             return None
@@ -313,9 +319,9 @@ def _overlaps(span: Span, spans: list[Span]) -> bool:
 
 
 # How a clause lists places: the verbs and frames around the list (parsing rules).
-PLACE_LEAD = re.compile(
-    r"^(?:是指|分别|依托|以|强化|辐射|带动|打造|建设|形成|包括|涵盖|重点发展|围绕|聚焦|沿|在|覆盖)+"
-)
+PLACE_LEAD = re.compile(r"^(?:是指|分别|依托|以|强化|辐射|带动|包括|涵盖|围绕|聚焦|沿|在|覆盖)+")
+# A clause that builds something names the zone's function (建设…示范城), not its places.
+FUNCTION_LEAD = re.compile(r"^(?:建设|打造|建成|形成|培育)")
 PLACE_TAIL = re.compile(r"(?:为依托|为核心|为重点|为主体|等区域|等地区|等片区|等|的.*|沿线区域)$")
 PLACE_SPLIT = re.compile(r"[、/]|和|及|与")
 PLACE_MAX = 12
@@ -325,6 +331,8 @@ def list_places(clause: str, known: list[Span], gaz: Gazetteer) -> list[Span]:
     """Places the registry lacks in a clause that lists places (辐射德胜、广安、五道口、四季青等
     区域; 依托陆家嘴金融城和张江科学城): each list item that ends as place names end, or that
     stands in one list with a place the registry knows."""
+    if FUNCTION_LEAD.match(clause):
+        return []
     ending = re.compile(f"(?:{trie_pattern(gaz.place_endings)})$" if gaz.place_endings else "(?!)")
     lead = PLACE_LEAD.match(clause)
     lo = lead.end() if lead else 0

@@ -63,6 +63,15 @@ class Mention:
 
 
 @dataclass
+class Link:
+    """An element's stated involvement of an institution: its role concept and the span."""
+
+    role: str
+    iri: str
+    span: Span
+
+
+@dataclass
 class Target:
     goal: Element
     number: int
@@ -140,7 +149,7 @@ class Extraction:
     document_labels: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)
     basis: list[tuple[str, str, Span, bool]] = field(default_factory=list)  # iri, title, span, new
     themes: dict[int, list[str]] = field(default_factory=dict)  # id(element) → themes
-    links: dict[int, list[tuple[str, str]]] = field(default_factory=dict)  # (property, IRI)
+    links: dict[int, list[Link]] = field(default_factory=dict)
     new_institutions: dict[str, NewInstitution] = field(default_factory=dict)
     new_places: dict[str, NewPlace] = field(default_factory=dict)
     targets: list[Target] = field(default_factory=list)
@@ -223,7 +232,7 @@ def _notice(
             body = finder.tagged(out.issuer_name[0])
             body.start, body.end = 0, len(norm)
             body.why = "the issuing body the covering notice names"
-            iri = _register(body, stretch, base, out, None, str(PG.issuedBy))
+            iri = _register(body, stretch, base, out, None, str(PG.IssuingRole))
             if iri is not None:
                 out.issuer = Mention(iri, stretch.whole, para.raw)
         approval = APPROVAL.search(norm)
@@ -231,7 +240,7 @@ def _notice(
             body = finder.tagged(approval.group(1))
             body.start, body.end = approval.span(1)
             body.why = "the body whose approval the notice cites"
-            iri = _register(body, stretch, base, out, None, str(PG.approvedBy))
+            iri = _register(body, stretch, base, out, None, str(PG.ApprovingRole))
             if iri is not None:
                 out.approver = Mention(iri, stretch.span(*approval.span()), para.raw)
         if ADDRESSEES.match(norm) and out.addressees is None:
@@ -337,19 +346,19 @@ def _inside(span: Span, ranges: list[Span]) -> bool:
 
 def _institutions(
     element: Element, gaz: Gazetteer, base: str, out: Extraction, finder: Finder
-) -> list[tuple[str, str]]:
+) -> list[Link]:
     """Responsibility tags, registry names, and bodies the registry lacks found by their form."""
     full = element.full
     if full is None:
         return []
     norm = full.norm
     titles = _title_ranges(norm)
-    links: list[tuple[str, str]] = []
+    links: list[Link] = []
     tagged: list[Span] = []
 
-    def add(prop: str, iri: str | None) -> None:
-        if iri is not None and (prop, iri) not in links:
-            links.append((prop, iri))
+    def add(role: str, iri: str | None, at: Span) -> None:
+        if iri is not None and not any(k.role == role and k.iri == iri for k in links):
+            links.append(Link(role, iri, full.span(*at)))
 
     for word, value in _tags(norm, gaz):
         prop = gaz.role_words.get(word)
@@ -358,7 +367,7 @@ def _institutions(
                 f"responsibility word {word!r} is not in the lexicon, so its units are linked "
                 "by pg:namesInstitution / 责任词不在词表中"
             )
-            prop = str(PG.namesInstitution)
+            prop = str(PG.NamedRole)
         tagged.append(value)
         pos = value[0]
         for name in TAG_SPLIT.split(norm[value[0] : value[1]]):
@@ -368,19 +377,20 @@ def _institutions(
             pos = start + len(name)
             body = finder.tagged(name.strip())
             body.start, body.end = start, pos
-            add(prop, _register(body, full, base, out, element, prop))
+            add(prop, _register(body, full, base, out, element, prop), (start, pos))
     known: dict[Span, str] = {}
     for m in gaz.matcher("institutions").find(norm):
         if not (_inside((m.start, m.end), titles) or _inside((m.start, m.end), tagged)):
             known[(m.start, m.end)] = m.value
     bodies = finder.find(norm, titles + tagged + list(known), known)
     units = {b.start for b in bodies if b.parent is not None}
-    found = [(span[0], str(PG.namesInstitution), iri, None) for span, iri in known.items()]
-    found = [f for f in found if f[0] not in units]
-    found += [(b.start, b.role or str(PG.namesInstitution), None, b) for b in bodies]
-    for _, prop, iri, body in sorted(found, key=lambda f: f[0]):
-        add(prop, iri if body is None else _register(body, full, base, out, element, prop))
-    return [(p, i) for p, i in links if not (p == str(PG.namesInstitution) and _stated(links, i))]
+    found = [(span, str(PG.NamedRole), iri, None) for span, iri in known.items()]
+    found = [f for f in found if f[0][0] not in units]
+    found += [((b.start, b.end), b.role or str(PG.NamedRole), None, b) for b in bodies]
+    for at, role, iri, body in sorted(found, key=lambda f: f[0]):
+        add(role, iri if body is None else _register(body, full, base, out, element, role), at)
+    named = str(PG.NamedRole)
+    return [k for k in links if not (k.role == named and _stated(links, k.iri))]
 
 
 def _tags(norm: str, gaz: Gazetteer) -> list[tuple[str, Span]]:
@@ -399,8 +409,8 @@ def _tags(norm: str, gaz: Gazetteer) -> list[tuple[str, Span]]:
     return out
 
 
-def _stated(links: list[tuple[str, str]], iri: str) -> bool:
-    return any(i == iri and p != str(PG.namesInstitution) for p, i in links)
+def _stated(links: list[Link], iri: str) -> bool:
+    return any(k.iri == iri and k.role != str(PG.NamedRole) for k in links)
 
 
 def _register(
@@ -429,7 +439,7 @@ def _register(
         )
         why = body.why or "responsibility tag"
         out.review.append(Review("new institution", raw, span, why, element, iri))
-    if role != str(PG.namesInstitution) and body.role == role:
+    if role != str(PG.NamedRole) and body.role == role:
         out.review.append(
             Review("role from a verb", raw, span, f"role {role.rsplit('#', 1)[-1]}", element, iri)
         )
@@ -539,14 +549,17 @@ def _basis_of(clause: str, at: int, unit: str, gaz: Gazetteer) -> str | None:
 # -- spatial layout -----------------------------------------------------------------------
 
 
+NUMERALS = "[一二两三四五六七八九十多双]"
+
+
 def _layout(structure: Structure, gaz: Gazetteer, out: Extraction) -> None:
     """A layout phrase (一核多点, 两城、一带、一港) and, for each of its parts, the places the
     text lists for it: by a role word in the clause, or in the order the phrase names them."""
-    roles = {w: c for w, c in gaz.zone_roles.items() if len(w) == 1}
+    roles = {w: c for w, c in gaz.zone_roles.items() if w in gaz.zone_role_words}
     if not roles:
         return
-    chars = "".join(roles)
-    phrase = re.compile(rf"(?:[一二两三四五六七八九十多][{chars}][、,]?){{2,}}")
+    words = "|".join(re.escape(w) for w in sorted(roles, key=len, reverse=True))
+    phrase = re.compile(rf"(?:{NUMERALS}(?:{words})[、,]?){{2,}}")
     order = [e for e in structure.elements if e.kind == "layout"] + [
         e for e in structure.elements if e.kind != "layout"
     ]
@@ -558,10 +571,7 @@ def _layout(structure: Structure, gaz: Gazetteer, out: Extraction) -> None:
         if m is None:
             continue
         label = text.raw[m.start() : m.end()].rstrip("、,，")
-        parts = [
-            (p[0], roles[p[1]], p)
-            for p in re.findall(rf"([一二两三四五六七八九十多])([{chars}])", m.group())
-        ]
+        parts = [(p[0], roles[p[1]], p) for p in re.findall(rf"({NUMERALS})({words})", m.group())]
         layout = Layout(label, text.span(m.start(), m.start() + len(label)), element)
         layout.zones = _zones(text, m.end(), parts, gaz, out)
         if out.layout is None or (layout.zones and not out.layout.zones):
@@ -677,9 +687,9 @@ def _pieces(norm: str, lo: int, breaks: re.Pattern[str]) -> list[Span]:
 
 def _functions(sentence: str, role: str, gaz: Gazetteer) -> list[str]:
     """建设金融科技应用示范城和核心技术创新城 → the stated functions, in order."""
-    chars = [w for w, c in gaz.zone_roles.items() if c == role and len(w) == 1]
+    own = [w for w, c in gaz.zone_roles.items() if c == role and w in gaz.zone_role_words]
     m = re.search(r"(?:建设|打造|建成|形成)([^,;。]+)", sentence)
-    if m is None or not chars:
+    if m is None or not own:
         return []
     names = [n.strip() for n in re.split(r"[和、及与]", m.group(1))]
-    return [n for n in names if n and n[-1] in chars and len(n) > 2]
+    return [n for n in names if n and n.endswith(tuple(own)) and len(n) > 2]

@@ -40,13 +40,13 @@ SELECT * WHERE {
   FILTER(isLiteral(?name) && (lang(?name) = "zh" || lang(?name) = ""))
 }"""
 )
-_CLASS_WORDS = (
+_ZONE_ROLES = (
     _PREFIXES
     + """
-SELECT * WHERE {
-  ?class rdfs:subClassOf+ ?root .
-  ?class ?labelled ?word .
-  VALUES ?labelled { rdfs:label skos:altLabel }
+SELECT ?role ?word ?own WHERE {
+  ?role a pg:ZoneRole .
+  { ?role skos:prefLabel ?word BIND(true AS ?own) }
+  UNION { ?role skos:altLabel ?word BIND(false AS ?own) }
   FILTER(lang(?word) = "zh")
 }"""
 )
@@ -58,20 +58,14 @@ SELECT ?s ?name ?scheme WHERE {
   ?s rdfs:label|skos:prefLabel|skos:altLabel ?name .
 }"""
 )
-_ROLE_PROPERTIES = (
-    _PREFIXES
-    + """
-SELECT ?p ?inferred WHERE {
-  ?p rdfs:subPropertyOf+ pg:involvesInstitution .
-  BIND(EXISTS { ?p a pg:InferredProperty } AS ?inferred)
-}"""
-)
+_ROLES = _PREFIXES + "SELECT ?role WHERE { ?role a pg:InstitutionRole }"
 _DOCUMENTS = (
     _PREFIXES
     + """
 SELECT ?s ?name ?label WHERE {
   ?s a pg:BasisDocument .
-  { ?s rdfs:label|skos:altLabel ?name } UNION { ?s pg:evidence/oa:hasSelector/oa:exact ?name }
+  { ?s rdfs:label|skos:altLabel ?name }
+  UNION { ?s pg:evidence/oa:hasSelector/oa:exact ?name }
   OPTIONAL { ?s rdfs:label ?label }
 }"""
 )
@@ -174,14 +168,15 @@ class Gazetteer:
     comparators: dict[str, str] = field(default_factory=dict)
     bases: dict[str, str] = field(default_factory=dict)
     units: dict[str, str] = field(default_factory=dict)
-    zone_roles: dict[str, str] = field(default_factory=dict)  # 核, 一核, 核心 … → class IRI
+    zone_roles: dict[str, str] = field(default_factory=dict)  # 核, 一核, 核心 … → role concept
+    zone_role_words: set[str] = field(default_factory=set)  # a role's own word: 核, 带, 组团
     role_words: dict[str, str] = field(default_factory=dict)  # 牵头单位 → property IRI
     weak_endings: dict[str, str] = field(default_factory=dict)  # 中心, 平台 … → class IRI
     place_endings: dict[str, str] = field(default_factory=dict)  # 新片区, 科学城 … → class IRI
     body_cues: dict[str, str] = field(default_factory=dict)  # 支持, 依托 … → property IRI
     relative: dict[str, str] = field(default_factory=dict)  # 市, 本市, 区 … → "city"/"district"
     collectives: set[str] = field(default_factory=set)  # 各区政府, 市有关部门 …
-    stated_roles: set[str] = field(default_factory=set)  # involvesInstitution, not inferred
+    institution_roles: set[str] = field(default_factory=set)  # pg:InstitutionRole concepts
     editions: set[str] = field(default_factory=set)  # IRIs of the editions already in the graph
 
     def __post_init__(self) -> None:
@@ -218,15 +213,20 @@ def from_store(graph: store.GraphStore) -> Gazetteer:
     def node(term: object) -> ox.NamedNode:
         return ox.NamedNode(str(term))
 
+    read_lexicon(gaz)
     for row in rows(_NAMES, **{"class": node(PG.Institution)}):
-        iri, name, cls = row["s"].value, row["name"].value, row["type"].value
-        gaz.institutions.setdefault(name_key(name), iri)
+        iri, name, cls = row["s"].value, name_key(row["name"].value), row["type"].value
         gaz.institution_types.setdefault(iri, set()).add(cls)
+        # 市政府, 本市…: relative to a plan's jurisdiction, resolved per plan, never an alias
+        if not relative_name(name, gaz):
+            gaz.institutions.setdefault(name, iri)
     for row in rows(_NAMES, **{"class": node(PG.Place)}):
         gaz.places.setdefault(name_key(row["name"].value), row["s"].value)
-    for row in rows(_CLASS_WORDS, root=node(PG.Zone)):
-        gaz.zone_roles.setdefault(name_key(row["word"].value), row["class"].value)
-    read_lexicon(gaz)
+    for row in rows(_ZONE_ROLES):
+        word = name_key(row["word"].value)
+        gaz.zone_roles.setdefault(word, row["role"].value)
+        if row["own"].value == "true":
+            gaz.zone_role_words.add(word)
     measures = "https://w3id.org/plangraph/theme/measures"
     for row in rows(_THEMES):
         iri, literal, scheme = row["s"].value, row["name"], row["scheme"].value
@@ -241,11 +241,7 @@ def from_store(graph: store.GraphStore) -> Gazetteer:
         elif literal.language in ("zh", None):
             # standards and space are in a tagging scheme and the measures scheme: both apply
             gaz.themes.setdefault(name_key(literal.value), iri)
-    for row in rows(_ROLE_PROPERTIES):
-        prop = row["p"].value
-        inferred = row["inferred"].value == "true"
-        if not inferred:
-            gaz.stated_roles.add(prop)
+    gaz.institution_roles = {row["role"].value for row in rows(_ROLES)}
     for row in rows(_DOCUMENTS):
         if row["label"] is not None:
             labels = gaz.document_labels.setdefault(row["s"].value, [])
@@ -285,6 +281,15 @@ def _lexicon_rows() -> tuple[tuple[str, str, str], ...]:
         (r["lexicon"].value.rsplit("/", 1)[-1], name_key(r["word"].value), r["denotes"].value)
         for r in rows
     )
+
+
+# 市场 is a word, not 市 + 场: a relative prefix is never the first character of these.
+NOT_RELATIVE = ("市场", "区域", "区块", "区位")
+
+
+def relative_name(name: str, gaz: Gazetteer) -> bool:
+    """Whether a name starts with a word standing for the plan's jurisdiction (市…, 本市…)."""
+    return not name.startswith(NOT_RELATIVE) and any(name.startswith(p) for p in gaz.relative)
 
 
 def read_lexicon(gaz: Gazetteer) -> None:
