@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 
-import pyoxigraph as ox
-
 from plangraph import __version__
 from plangraph.config import BASE_IRI
 from plangraph.ingest.discover import pinyin_label
@@ -36,6 +34,7 @@ PREFIXES = {
 }
 LABEL_MAX = 40
 CONTEXT_MAX = 32  # longest oa:prefix / oa:suffix tried to make a repeated quote unique
+CONTEXT_OTHERS = 8
 MACHINE_EN = (
     "英文标签为机器音译（汉语拼音），请核对或改为译名。",
     "The English label is a machine transliteration (pinyin); check it or replace it with a "
@@ -70,6 +69,7 @@ def literal(text: str, lang: str | None = None, datatype: str | None = None) -> 
     return f'"{escaped}"'
 
 
+@lru_cache(maxsize=65536)
 def term(iri: str) -> str:
     """An IRI as written: prefixed for our vocabulary, relative to the base for our data."""
     for prefix, ns in PREFIXES.items():
@@ -181,8 +181,12 @@ def _occurrences(text: str, quotes: set[str]) -> dict[str, list[int]]:
 
 
 def _context(text: str, start: int, end: int, others: list[int]) -> tuple[str, str]:
-    """The shortest text before (or after) a quote that no other occurrence shares."""
+    """The shortest text before (or after) a quote that no other occurrence shares. A quote
+    repeated more than CONTEXT_OTHERS times (a text pasted twice, a boilerplate line) gets the
+    longest context tried and no search: its oa:TextPositionSelector says which one it is."""
     length = end - start
+    if len(others) > CONTEXT_OTHERS:
+        return text[max(0, start - CONTEXT_MAX) : start], text[end : end + CONTEXT_MAX]
     for k in range(1, CONTEXT_MAX + 1):
         prefix = text[max(0, start - k) : start]
         if all(text[max(0, p - k) : p] != prefix for p in others):

@@ -10,6 +10,7 @@ zone-role labels.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -125,11 +126,12 @@ class Matcher:
     def find(self, text: str) -> list[Match]:
         if self._pattern is None:
             return []
-        keep: list[int] | None = None
+        shifts: list[int] | None = None  # where each dropped quote would be in the bare text
         bare = text
-        if _QUOTE_RE.search(text):
-            keep = [i for i, ch in enumerate(text) if ch not in QUOTES]
-            bare = "".join(text[i] for i in keep)
+        quotes = [m.start() for m in _QUOTE_RE.finditer(text)]
+        if quotes:
+            shifts = [q - k for k, q in enumerate(quotes)]
+            bare = _QUOTE_RE.sub("", text)
         candidates = []
         for m in self._pattern.finditer(bare):
             found = m.group(1)
@@ -144,10 +146,11 @@ class Matcher:
             if any(taken[start:end]):
                 continue
             taken[start:end] = b"\x01" * (end - start)
-            if keep is None:
+            if shifts is None:
                 chosen.append(Match(start, end, value))
             else:
-                chosen.append(Match(keep[start], keep[end - 1] + 1, value))
+                last = end - 1 + bisect_right(shifts, end - 1)
+                chosen.append(Match(start + bisect_right(shifts, start), last + 1, value))
         return sorted(chosen, key=lambda m: m.start)
 
 
