@@ -325,12 +325,16 @@ FUNCTION_LEAD = re.compile(r"^(?:建设|打造|建成|形成|培育)")
 PLACE_TAIL = re.compile(r"(?:为依托|为核心|为重点|为主体|等区域|等地区|等片区|等|的.*|沿线区域)$")
 PLACE_SPLIT = re.compile(r"[、/]|和|及|与")
 PLACE_MAX = 12
+PLACE_LIST_ITEM_MAX = 6  # a bare list item longer than this is a phrase, not a place name
 
 
-def list_places(clause: str, known: list[Span], gaz: Gazetteer) -> list[Span]:
+def list_places(
+    clause: str, known: list[Span], gaz: Gazetteer, in_layout: bool = False
+) -> list[Span]:
     """Places the registry lacks in a clause that lists places (辐射德胜、广安、五道口、四季青等
     区域; 依托陆家嘴金融城和张江科学城): each list item that ends as place names end, or that
-    stands in one list with a place the registry knows."""
+    stands in a list with a place the registry knows, in a list closed by 等区域/等地区, or in
+    a list the layout's own words introduce (`in_layout`: “多点”，是指…)."""
     if FUNCTION_LEAD.match(clause):
         return []
     ending = re.compile(f"(?:{trie_pattern(gaz.place_endings)})$" if gaz.place_endings else "(?!)")
@@ -338,6 +342,7 @@ def list_places(clause: str, known: list[Span], gaz: Gazetteer) -> list[Span]:
     lo = lead.end() if lead else 0
     body = clause[lo:]
     tail = PLACE_TAIL.search(body)
+    areas = bool(tail and tail.group().startswith("等"))
     hi = lo + (tail.start() if tail else len(body))
     items: list[Span] = []
     pos = lo
@@ -358,6 +363,7 @@ def list_places(clause: str, known: list[Span], gaz: Gazetteer) -> list[Span]:
             continue
         if not re.fullmatch(rf"[\u4e00-\u9fff]{{2,{PLACE_MAX}}}", item):
             continue
-        if ending.search(item) or (listed_known and len(items) > 1):
+        listed = len(items) > 1 and (listed_known or areas or in_layout)
+        if ending.search(item) or (listed and len(item) <= PLACE_LIST_ITEM_MAX):
             new.append((a, b))
     return new

@@ -184,7 +184,44 @@ def extract(
         if element.kind == "goal":
             out.targets.extend(_targets(element, gaz))
     _layout(structure, gaz, out)
+    _unsettled(structure, out)
     return out
+
+
+HEADING_ALONE = 20  # a short line without a full stop is a heading, not unread content
+AMOUNT = re.compile(r"(?:最高|不超过|最多|up to)?[ \t]*(\d+(?:\.\d+)?)[ \t]*(万|亿)?元")
+
+
+def _unsettled(structure: Structure, out: Extraction) -> None:
+    """What the draft leaves for a curator: paragraphs no element holds, money amounts the
+    model has no unit for, targets read without a comparator cue, bodies typed by assumption."""
+    covered = sorted(e.evidence for e in structure.elements)
+    head_tail = set(structure.head) | set(structure.tail)
+    for index, para in enumerate(structure.paras):
+        if index in head_tail or (structure.title and para is structure.title.parts[0][0]):
+            continue
+        start, end = para.start, para.end
+        heading = "。" not in para.norm and len(para.norm) <= HEADING_ALONE
+        if not heading and not any(lo <= start and end <= hi for lo, hi in covered):
+            out.review.append(Review("unparsed", para.raw, (start, end), "in no element"))
+    for element in structure.elements:
+        if element.kind in ("task", "safeguard", "goal") and element.full is not None:
+            for m in AMOUNT.finditer(element.full.norm):
+                span = element.full.span(*m.span())
+                why = "a money amount: the model has no currency unit, so no target was made"
+                out.review.append(
+                    Review("amount", element.full.raw[slice(*m.span())], span, why, element)
+                )
+    for target in out.targets:
+        if target.comparator == str(PG.Exactly):
+            why = "no comparator cue: read as exactly the number"
+            out.review.append(Review("low confidence", target.text, target.span, why, target.goal))
+    for new in out.new_institutions.values():
+        if new.comment is UNTYPED:
+            why = "type assumed (government body): the name does not show the type"
+            out.review.append(
+                Review("low confidence", new.written or new.label, new.span, why, None, new.iri)
+            )
 
 
 # -- edition facts from the covering notice, title and closing clause ---------------------
@@ -604,7 +641,7 @@ def _zones(
         lo_s, hi_s = sentence
         for lo, hi in _pieces(norm[:hi_s], lo_s, CLAUSE_BREAKS):
             clause = norm[lo:hi]
-            places = _places(clause, text, lo, gaz, out)
+            places = _places(clause, text, lo, gaz, out, cue_re.search(clause) is not None)
             masked = list(clause)
             for p in places:
                 masked[p.start : p.end] = "□" * (p.end - p.start)
@@ -646,12 +683,14 @@ def _zones(
     return zones
 
 
-def _places(clause: str, text: Stretch, lo: int, gaz: Gazetteer, out: Extraction) -> list[Match]:
+def _places(
+    clause: str, text: Stretch, lo: int, gaz: Gazetteer, out: Extraction, in_layout: bool
+) -> list[Match]:
     """The registry's places in a clause, and the places it lists that the registry lacks,
     minted with draft IRIs and listed for review."""
     known = gaz.matcher("places").find(clause)
     found = list(known)
-    for a, b in list_places(clause, [(m.start, m.end) for m in known], gaz):
+    for a, b in list_places(clause, [(m.start, m.end) for m in known], gaz, in_layout):
         name = clause[a:b]
         iri = BASE_IRI + draft_slug("place", name)
         span = text.span(lo + a, lo + b)

@@ -33,6 +33,7 @@ HEADING_MAX = 50  # a run-in heading longer than this is a sentence, not a headi
 # ontology class of the elements they hold. Order matters: the first that matches wins.
 PARTS: list[tuple[str, tuple[str, ...]]] = [
     ("preamble", ("前言", "序言", "引言")),
+    ("context", ("发展环境", "发展基础", "面临形势", "重要意义", "发展现状", "现状与形势")),
     ("ideology", ("指导思想",)),
     ("principles", ("基本原则", "原则")),
     ("goals", ("发展目标", "主要目标", "总体目标", "具体目标", "工作目标", "目标")),
@@ -156,18 +157,42 @@ class Structure:
     tail: list[int]  # paragraph indexes after the closing clause
     elements: list[Element]
     warnings: list[str]
+    contents: list[int] = field(default_factory=list)  # source offsets of table-of-contents lines
 
     def of(self, kind: str) -> list[Element]:
         return [e for e in self.elements if e.kind == kind]
 
 
-def paragraphs(source: Source) -> list[Para]:
-    """Lines as paragraphs, a line continued after a page break joined to the one before."""
+TOC_HEAD = re.compile(r"目[ \t]*录")
+# A table-of-contents line: a heading, a leader (dots, ellipses, rules or a wide gap), a page.
+TOC_LINE = re.compile(
+    r".{1,80}?(?:…+|\.{3,}|·{3,}|－{2,}|-{3,}|_{3,}|—{3,}|[ \t]{4,})[ \t]*\d{1,3}"
+)
+PAGE_END = re.compile(r"[ \t]\d{1,3}|\D\d{1,3}")
+
+
+def paragraphs(source: Source, skipped: list[int] | None = None) -> list[Para]:
+    """Lines as paragraphs, a line continued after a page break joined to the one before. A
+    table of contents (目录, then lines ending in page numbers; or any line with a dotted leader
+    and a page number) is skipped, its source offsets added to `skipped`."""
     paras: list[Para] = []
+    in_toc = False
     for start, content in lines(source.text):
         para = line_para(start, content)
         if para is None:
             continue
+        norm = para.norm.strip()
+        if TOC_HEAD.fullmatch(norm):
+            in_toc = True
+            if skipped is not None:
+                skipped.append(para.start)
+            continue
+        ends_in_page = norm[-1:].isdigit() and PAGE_END.search(norm[-4:]) is not None
+        if TOC_LINE.fullmatch(norm) or (in_toc and ends_in_page):
+            if skipped is not None:
+                skipped.append(para.start)
+            continue
+        in_toc = False
         if paras and _continues(paras[-1], para):
             paras[-1] = join(paras[-1], para)
         else:
@@ -249,7 +274,8 @@ def _with_heading(item: Item, para: Para) -> Item:
 
 def parse(source: Source) -> Structure:
     """The outline of a plan text and its elements; raises nothing, reports by `warnings`."""
-    paras = paragraphs(source)
+    skipped: list[int] = []
+    paras = paragraphs(source, skipped)
     items: list[Item] = []
     title_index = None
     for index, para in enumerate(paras):
@@ -285,6 +311,7 @@ def parse(source: Source) -> Structure:
         list(range(closing, len(paras))),
         builder.elements,
         builder.warnings,
+        skipped,
     )
 
 
@@ -460,6 +487,11 @@ class _Builder:
             self.elements.append(
                 Element("preamble", None, None, None, text, self._evidence(item), "序言", full=text)
             )
+
+    def _part_context(self, item: Item) -> None:
+        """发展环境, 发展基础 …: what the plan starts from; the preamble, when there is none."""
+        if not any(e.kind == "preamble" for e in self.elements):
+            self._part_preamble(item)
 
     def _part_ideology(self, item: Item) -> None:
         if self.counts.get("ideology"):
