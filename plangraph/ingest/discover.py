@@ -68,6 +68,7 @@ class Jurisdiction:
 
     city: str | None = None  # 北京市
     district: str | None = None  # 西城区, when the plan has one district
+    from_title: bool = False  # read from the title, not from an issuer
 
     def expand(self, level: str) -> str | None:
         return self.city if level == "city" else self.district

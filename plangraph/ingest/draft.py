@@ -230,7 +230,6 @@ def write(
     edition_id: str,
     *,
     title: str | None,
-    issuer: list[str] | None,
     date: str | None,
 ) -> Draft:
     base = BASE_IRI
@@ -261,8 +260,8 @@ def write(
         props += [("rdfs:label", [literal(title_text, "zh")])]
     stated: list[Link] = []
     given: list[Link] = []
-    if issuer:
-        given = [Link(str(PG.IssuingRole), i, (0, 0)) for i in issuer]
+    if facts.given_issuers:
+        given = [Link(str(PG.IssuingRole), i, (0, 0)) for i in facts.given_issuers]
     elif facts.issuer is not None:
         stated.append(Link(str(PG.IssuingRole), facts.issuer.iri, facts.issuer.span))
     if facts.approver is not None:
@@ -278,6 +277,23 @@ def write(
     )
     involvements = w.involvements(edition, stated)
     involvements += w.involvements(edition, given, inferred=note, first=len(stated) + 1)
+    if facts.inferred_issuer is not None:
+        iri, basis, _ = facts.inferred_issuer
+        why = (
+            literal(
+                f"发布机构为推断：原文未写明发布机关，标题“{basis}”表明其所属行政区划，"
+                "故推定为该地人民政府，请核对。",
+                "zh",
+            )
+            + " , "
+            + literal(
+                f"Issuer inferred: the text names no issuing body; its title “{basis}” names the "
+                "jurisdiction, so the people's government of that place is assumed. Check it.",
+                "en",
+            )
+        )
+        link = Link(str(PG.IssuingRole), iri, (0, 0))
+        involvements += w.involvements(edition, [link], inferred=why, first=len(involvements) + 1)
     props.append(("pg:qualifiedInvolvement", involvements))
     issue_date = date
     if issue_date is None and facts.issue_date is not None:
@@ -311,6 +327,26 @@ def write(
                 f"Plan period inferred: the text says only “{quote}” and names no years; the "
                 f"start year is that of the issue (or in-force) date, {start}, and the end year "
                 f"counts {years} years from it, {start + years - 1}.",
+                "en",
+            ),
+        ]
+    elif (issue_date or facts.in_force) and any(t.deadline for t in facts.targets):
+        last = max((t for t in facts.targets if t.deadline), key=lambda t: t.deadline or 0)
+        start = int((issue_date or facts.in_force[0])[:4])  # type: ignore[index]
+        end = last.deadline or start
+        props.append(("pg:startYear", [literal(str(start), datatype=str(XSD.gYear))]))
+        props.append(("pg:endYear", [literal(str(end), datatype=str(XSD.gYear))]))
+        spans.append(last.span)
+        comments = [
+            literal(
+                f"规划期为推断：原文未写起止年份；起始年取印发（或施行）日期所在的{start}年，"
+                f"结束年取目标中最晚的期限{end}年。",
+                "zh",
+            ),
+            literal(
+                f"Plan period inferred: the text names no years; the start year is that of the "
+                f"issue (or in-force) date, {start}, and the end year the latest deadline of its "
+                f"targets, {end}.",
                 "en",
             ),
         ]
@@ -378,6 +414,24 @@ def write(
         if element.heading:
             props.append(("pg:heading", [literal(element.heading, "zh")]))
         label = label_of(element) if element.kind != "preamble" else "序言"
+        if element.implicit:
+            label = "全部任务（原文未分组）"
+            props.append(
+                (
+                    "rdfs:comment",
+                    [
+                        literal(
+                            "原文未把任务分组；此任务方面由 plangraph ingest 设立，涵盖全部任务。",
+                            "zh",
+                        ),
+                        literal(
+                            "The text does not group its tasks; plangraph ingest made this one "
+                            "task area to hold them all.",
+                            "en",
+                        ),
+                    ],
+                )
+            )
         if element.kind == "layout" and facts.layout is not None:
             label = facts.layout.label
         if label:

@@ -42,7 +42,10 @@ BASIS_VERBS = re.compile(
     r"(?:贯彻落实|贯彻|落实|根据|按照|依据)[ \t]*((?:《[^》\n]{2,80}》[、和及与,]?)+)"
 )
 TITLE_YEARS = re.compile(r"(\d{4})[ \t]*年?[ \t]*[-—–~至到][ \t]*(\d{4})[ \t]*年")
-DURATION = re.compile(r"用[ \t]*([\d一二两三四五六七八九十]+)[ \t]*年(?:左右)?(?:的)?时间")
+DURATION = re.compile(
+    r"用[ \t]*([\d一二两三四五六七八九十]+)[ \t]*年(?:左右)?(?:的)?时间"
+    r"|有效期(?:为|至)?[ \t]*([\d一二两三四五六七八九十]+)[ \t]*年"
+)
 IN_FORCE = re.compile(r"自(\d{4})年(\d{1,2})月(\d{1,2})日起(?:施行|实施)")
 TAG_VALUE_END = re.compile(r"[;。)\]\n]")
 TAG_SPLIT = re.compile(r"[、,/]|[ \t]+")  # not 和: 经济和信息化局 is one name
@@ -141,6 +144,8 @@ class Extraction:
     issue_date: tuple[str, Span] | None = None
     in_force: tuple[str, Span] | None = None
     issuer: Mention | None = None
+    given_issuers: list[str] = field(default_factory=list)  # given by the caller (--issuer)
+    inferred_issuer: tuple[str, str, Span] | None = None  # IRI, the title it rests on, its span
     issuer_name: tuple[str, Span, int] | None = None  # a head line naming a body by its form
     approver: Mention | None = None
     addressees: tuple[str, Span] | None = None
@@ -166,14 +171,26 @@ def extract(
     gaz: Gazetteer,
     base: str,
     issuers: list[str] | None = None,
+    issuer_names: list[str] | None = None,
 ) -> Extraction:
-    """Every fact of a parsed text. `issuers` (registry IRIs the caller names) fix the plan's
-    jurisdiction; without them it is read from the issuing body the text names, or its title."""
+    """Every fact of a parsed text. The issuers the caller gives (registry IRIs, or names)
+    fix the plan's jurisdiction; without them it is read from the issuing body the text names,
+    or its title, and the issuer is inferred from it."""
     out = Extraction(document_labels=gaz.document_labels, parent_types=gaz.institution_types)
     _head(source, structure, gaz, out)
-    out.jurisdiction = _jurisdiction(structure, gaz, issuers or [], out)
+    names = [name_key(n) for n in issuer_names or []]
+    out.jurisdiction = _jurisdiction(structure, gaz, issuers or [], out, names)
     finder = Finder(gaz, out.jurisdiction)
+    out.given_issuers = list(issuers or [])
+    for name in names:
+        body = finder.tagged(name)
+        body.why = "the issuer the curator named (--issuer)"
+        iri = _register(body, Stretch([]), base, out, None, str(PG.IssuingRole))
+        if iri is not None:
+            out.given_issuers.append(iri)
     _notice(structure, gaz, base, out, finder)
+    if not out.given_issuers and out.issuer is None:
+        _infer_issuer(structure, base, out, finder)
     for element in structure.of("preamble")[:1]:
         _basis(element, gaz, base, out)
     for element in structure.elements:
@@ -232,24 +249,48 @@ def _names_of(iri: str, gaz: Gazetteer) -> list[str]:
 
 
 def _jurisdiction(
-    structure: Structure, gaz: Gazetteer, issuers: list[str], out: Extraction
+    structure: Structure,
+    gaz: Gazetteer,
+    issuers: list[str],
+    out: Extraction,
+    given: list[str],
 ) -> Jurisdiction:
     """The plan's city and district: from the issuers' names, the issuing body in the head,
     or a jurisdiction the title starts with (北京加快推进… → 北京市)."""
-    names = [n for iri in issuers for n in _names_of(iri, gaz)]
+    names = [n for iri in issuers for n in _names_of(iri, gaz)] + given
     if not names and out.issuer is not None:
         names = [name_key(out.issuer.quote), *_names_of(out.issuer.iri, gaz)]
     if not names and out.issuer_name is not None:
         names = [out.issuer_name[0]]
     found = jurisdiction_of(names, gaz) if names else Jurisdiction()
-    if found.city is None and structure.title is not None:
+    if found.city is None and found.district is None and structure.title is not None:
         title = structure.title.norm.strip()
+        district = re.match(r"([\u4e00-\u9fff]{2,4}?市)?([\u4e00-\u9fff]{1,4}?区)", title)
         for size in range(min(8, len(title)), 1, -1):
             head = title[:size]
             if head in gaz.jurisdictions or re.fullmatch(r"[\u4e00-\u9fff]{2,4}市", head):
                 city = head if head.endswith("市") else head + "市"
-                return Jurisdiction(city, found.district)
+                return Jurisdiction(city, district.group(2) if district else None, True)
+        if district and district.group(1):
+            return Jurisdiction(district.group(1), district.group(2), True)
     return found
+
+
+def _infer_issuer(structure: Structure, base: str, out: Extraction, finder: Finder) -> None:
+    """No issuer given or named: the people's government of the jurisdiction the title names
+    (北京市朝阳区… → 朝阳区人民政府), as an inference the draft says it is."""
+    jur = out.jurisdiction
+    if not jur.from_title or structure.title is None:
+        return
+    place = jur.district or jur.city
+    if place is None:
+        return
+    name = f"{jur.city or ''}{jur.district or ''}人民政府" if jur.district else f"{place}人民政府"
+    body = finder.tagged(name)
+    body.why = "issuer inferred from the jurisdiction the title names"
+    iri = _register(body, structure.title, base, out, None, str(PG.IssuingRole), span=False)
+    if iri is not None:
+        out.inferred_issuer = (iri, structure.title.raw.strip(), structure.title.whole)
 
 
 APPROVAL = re.compile(r"经([\u4e00-\u9fff]{2,20}?)(?:同意|批准)")
@@ -315,7 +356,7 @@ def _head(source: Source, structure: Structure, gaz: Gazetteer, out: Extraction)
             out.issuer_name = (key, stretch.whole, index)
     for para in structure.paras:
         found = DURATION.search(para.norm)
-        years = cn_number(found.group(1)) if found else None
+        years = cn_number(found.group(1) or found.group(2)) if found else None
         if found and years:
             out.duration = (years, Stretch([(para, 0, len(para.raw))]).span(*found.span()))
             break
@@ -451,19 +492,29 @@ def _stated(links: list[Link], iri: str) -> bool:
 
 
 def _register(
-    body: Body, full: Stretch, base: str, out: Extraction, element: Element | None, role: str
+    body: Body,
+    full: Stretch,
+    base: str,
+    out: Extraction,
+    element: Element | None,
+    role: str,
+    span: bool = True,
 ) -> str | None:
     """The IRI of a body: the registry's, or a draft one minted and listed for review.
-    A collective actor (各区政府) is listed for review and linked to nothing."""
-    span = full.span(body.start, body.end)
-    raw = full.raw[body.start : body.end]
+    A collective actor (各区政府) is listed for review and linked to nothing. With `span`
+    false (or an empty stretch) the body's name is not a quote of the text."""
+    quoted = span and bool(full.parts)
+    where = full.span(body.start, body.end) if quoted else (0, 0)
+    raw = full.raw[body.start : body.end] if quoted else body.name
     if body.collective:
-        out.review.append(Review("collective", raw, span, "a group of bodies, not linked", element))
+        out.review.append(
+            Review("collective", raw, where, "a group of bodies, not linked", element)
+        )
         return None
     if body.iri is not None:
         if body.full != body.name:
             why = f"{raw} read as {body.full} (the plan's own jurisdiction)"
-            out.review.append(Review("resolved", raw, span, why, element))
+            out.review.append(Review("resolved", raw, where, why, element))
         return body.iri
     types = [body.cls] if body.cls else [str(PG.GovernmentBody)]
     comment = None if body.cls else UNTYPED
@@ -472,13 +523,13 @@ def _register(
     iri = base + draft_slug("institution", body.full)
     if iri not in out.new_institutions:
         out.new_institutions[iri] = NewInstitution(
-            iri, body.full, types, span, parent=body.parent, comment=comment, written=raw
+            iri, body.full, types, where, parent=body.parent, comment=comment, written=raw
         )
         why = body.why or "responsibility tag"
-        out.review.append(Review("new institution", raw, span, why, element, iri))
+        out.review.append(Review("new institution", raw, where, why, element, iri))
     if role != str(PG.NamedRole) and body.role == role:
         out.review.append(
-            Review("role from a verb", raw, span, f"role {role.rsplit('#', 1)[-1]}", element, iri)
+            Review("role from a verb", raw, where, f"role {role.rsplit('#', 1)[-1]}", element, iri)
         )
     return iri
 
@@ -692,6 +743,9 @@ def _places(
     found = list(known)
     for a, b in list_places(clause, [(m.start, m.end) for m in known], gaz, in_layout):
         name = clause[a:b]
+        role_token = re.fullmatch(NUMERALS, name[:1]) and name[1:] in gaz.zone_role_words
+        if name in gaz.zone_roles or role_token:
+            continue  # 两城, 一带: the layout's own parts, not places
         iri = BASE_IRI + draft_slug("place", name)
         span = text.span(lo + a, lo + b)
         if iri not in out.new_places:

@@ -147,6 +147,7 @@ class Element:
     path: str  # the source section, for a comment line in the draft
     area: Element | None = None
     full: Stretch | None = None  # heading and text, what extraction searches
+    implicit: bool = False  # made by the tool, not printed: one area holding ungrouped tasks
 
 
 @dataclass
@@ -545,9 +546,23 @@ class _Builder:
                     area.full = self._full(area_item, own=True)
                 for task_item in area_item.children:
                     self._add("task", task_item, area=area)
-        else:
+        elif items:
+            # The model puts every task in an area; a text without areas gets one, marked as
+            # made by the tool, spanning its tasks.
+            first, last = self._evidence(items[0]), self._evidence(items[-1])
+            area = Element(
+                "area",
+                self._next("area"),
+                None,
+                None,
+                None,
+                (first[0], last[1]),
+                self._path(parent) if parent is not None else "（任务）",
+                implicit=True,
+            )
+            self.elements.append(area)
             for task_item in items:
-                self._add("task", task_item)
+                self._add("task", task_item, area=area)
 
     def finish(self) -> None:
         if not self.has_tasks and self.unnamed:
