@@ -411,7 +411,8 @@ def test_traditional_characters_match_the_simplified_gazetteers(
     named = {
         i
         for (i,) in select(
-            draft, "SELECT ?i WHERE { ?t pg:qualifiedInvolvement/pg:institution ?i }"
+            draft,
+            "SELECT ?i WHERE { ?t pg:inEdition ?e ; pg:qualifiedInvolvement/pg:institution ?i }",
         )
     }
     assert named == {INST + "pboc-digital-currency-institute", INST + "iso-tc68"}
@@ -437,7 +438,7 @@ def test_new_institution_is_typed_by_its_form_with_a_draft_iri(
     draft = draft_of("chapters.txt")
     rows = select(
         draft,
-        "SELECT ?i ?t ?l WHERE { ?x pg:qualifiedInvolvement/pg:institution ?i . "
+        "SELECT ?i ?t ?l WHERE { ?x pg:inEdition ?e ; pg:qualifiedInvolvement/pg:institution ?i . "
         "?i a ?t ; rdfs:label ?l FILTER(LANG(?l) = 'zh') }",
     )
     assert len(rows) == 1
@@ -507,3 +508,218 @@ def test_edition_id_of_a_shipped_edition_is_refused(gaz: gazetteer.Gazetteer) ->
     with pytest.raises(InputError, match="already an edition") as caught:
         ingest(DATA / "flat.txt", "bj-jinke-2020", gazetteer=gaz)
     assert caught.value.exit_code == 2
+
+
+# -- plans in shapes the seeds do not have (tests/data/ingest/, written for these tests) -------
+
+# file, issuer given, exact counts: printed areas, tasks, principles, goals, targets, institutions
+# linked from elements, zones
+SHAPES = {
+    "national-chapters-toc.txt": ("pboc", (2, 5, 3, 2, 2, 1, 0)),
+    "notice-wrapper.txt": (None, (0, 3, 0, 1, 1, 0, 0)),
+    "district-layout.txt": (None, (0, 2, 0, 1, 1, 0, 6)),
+    "inline-tags.txt": (None, (0, 4, 2, 0, 0, 8, 0)),
+    "flat-numbered.txt": ("pboc", (0, 5, 0, 0, 0, 1, 0)),
+    "measures-subsidies.txt": (None, (0, 4, 0, 0, 0, 0, 0)),
+}
+COUNTED = ("area", "task", "principle", "goal", "target", "institution", "zone")
+
+
+@pytest.mark.parametrize("name", SHAPES)
+def test_plan_shape_gives_exact_counts(draft_of: Callable[..., Draft], name: str) -> None:
+    issuer, expected = SHAPES[name]
+    draft = draft_of(name, issuer=issuer)
+    assert tuple(draft.counts[k] for k in COUNTED) == expected
+
+
+@pytest.mark.parametrize("name", SHAPES)
+def test_plan_shape_draft_validates_without_violations(
+    draft_of: Callable[..., Draft], name: str
+) -> None:
+    from plangraph.validate import validate_bytes
+
+    draft = draft_of(name, issuer=SHAPES[name][0])
+    report = validate_bytes(draft.turtle.encode(), ox.RdfFormat.TURTLE)
+    violations = [(r.focus, r.path, r.message("en")) for r in report.results]
+    violations = [
+        v for v, r in zip(violations, report.results, strict=True) if r.severity == "Violation"
+    ]
+    assert violations == []
+
+
+def test_table_of_contents_is_skipped_and_chapters_hold_the_named_parts(
+    draft_of: Callable[..., Draft],
+) -> None:
+    draft = draft_of("national-chapters-toc.txt", issuer="pboc")
+    assert headings(draft, "TaskArea") == [
+        (1, "夯实金融科技基础", "第三章"),
+        (2, "深化金融数字化转型", "第四章"),
+    ]
+    assert [h for _, h, _ in headings(draft, "Task")] == [
+        "加强关键技术攻关",
+        "完善金融数据治理",
+        "推动银行数字化转型",
+        "推动保险数字化转型",
+        "发展智慧支付",
+    ]
+    assert not any("……" in h for _, h, _ in headings(draft, "Task"))
+    preamble = select(draft, "SELECT ?t WHERE { ?x a pg:Preamble ; pg:text ?t }")
+    assert "十三五" in preamble[0][0]  # 第一章 发展环境 read as what the plan starts from
+
+
+def test_covering_notice_gives_issuer_approver_number_and_date(
+    draft_of: Callable[..., Draft],
+) -> None:
+    draft = draft_of("notice-wrapper.txt")
+    rows = select(
+        draft,
+        "SELECT ?r ?i ?l WHERE { ?e a pg:PlanEdition ; pg:qualifiedInvolvement [ pg:role ?r ; "
+        "pg:institution ?i ; pg:inferred false ] OPTIONAL { ?i rdfs:label ?l "
+        "FILTER(LANG(?l) = 'zh') } }",
+    )
+    roles = {(r.rsplit("#", 1)[-1], label or i.rsplit("/", 1)[-1]) for r, i, label in rows}
+    assert roles == {
+        ("IssuingRole", "北京市人民政府办公厅"),
+        ("ApprovingRole", "beijing-government"),
+    }
+    assert select(draft, "SELECT ?n ?d WHERE { ?e pg:documentNumber ?n ; pg:issueDate ?d }") == [
+        ("京政办发〔2022〕15号", "2022-06-10")
+    ]
+    title = select(draft, "SELECT ?t WHERE { ?e <http://purl.org/dc/terms/title> ?t }")
+    assert title == [("北京市促进数字金融发展行动方案",)]
+    # the period is inferred from the issue date and the goal's deadline, and says so
+    years = select(draft, "SELECT ?s ?e WHERE { ?x pg:startYear ?s ; pg:endYear ?e }")
+    assert years == [("2022", "2024")]
+
+
+@pytest.mark.parametrize("full", [True, False], ids=["full-registry", "without-shanghai"])
+def test_beijing_text_approved_by_the_city_government_is_never_linked_to_shanghai(
+    gaz: gazetteer.Gazetteer, full: bool
+) -> None:
+    """Regression: 市政府 was an alias of the Shanghai government in the registry."""
+    import hashlib
+
+    chosen = (
+        gaz
+        if full
+        else gazetteer.default(without=hashlib.sha256(SHANGHAI.read_bytes()).hexdigest())
+    )
+    draft = ingest(DATA / "notice-wrapper.txt", "test-bj-notice", gazetteer=chosen)
+    linked = {i for (i,) in select(draft, "SELECT ?i WHERE { ?v pg:institution ?i }")}
+    assert INST + "shanghai-government" not in linked
+    assert INST + "beijing-government" in linked
+    assert "市政府" not in gaz.institutions  # jurisdiction-relative: never a registry alias
+
+
+def test_district_layout_places_the_registry_lacks_get_draft_iris(
+    draft_of: Callable[..., Draft],
+) -> None:
+    draft = draft_of("district-layout.txt")
+    rows = select(
+        draft,
+        "SELECT ?z ?r ?l WHERE { ?z pg:zoneRole ?r ; pg:hasPlace ?p . ?p rdfs:label ?l "
+        "FILTER(LANG(?l) = 'zh') }",
+    )
+    assert sorted((r.rsplit("/", 1)[-1], label) for _, r, label in rows) == [
+        ("core", "望京科技园"),
+        ("point", "三间房"),
+        ("point", "豆各庄"),
+        ("point", "高碑店"),
+        ("wing", "东坝新区"),
+        ("wing", "金盏国际合作区"),
+    ]
+    places = select(
+        draft,
+        "SELECT ?p ?en WHERE { ?z pg:hasPlace ?p . ?p rdfs:label ?en FILTER(LANG(?en) = 'en') }",
+    )
+    assert all(p.startswith(BASE_IRI + "place/draft-") for p, _ in places)
+    assert "Wangjing Keji Yuan" in {en for _, en in places}  # pinyin, flagged machine-made
+    issuer = select(
+        draft,
+        "SELECT ?l WHERE { ?e pg:qualifiedInvolvement [ pg:inferred true ; "
+        "pg:institution/rdfs:label ?l ] FILTER(LANG(?l) = 'zh') }",
+    )
+    assert issuer == [("北京市朝阳区人民政府",)]  # inferred from the title, and said so
+
+
+def test_inline_tags_name_new_bodies_resolved_against_the_plan_city(
+    draft_of: Callable[..., Draft],
+) -> None:
+    draft = draft_of("inline-tags.txt")
+    roles = involvements(draft)
+    assert roles == {
+        (1, "LeadRole", "杭州市地方金融监管局"),
+        (1, "ParticipatingRole", "杭州市发改委"),
+        (1, "ParticipatingRole", "杭州市经信局"),
+        (2, "LeadRole", "人民银行杭州中心支行"),
+        (2, "ParticipatingRole", "杭州市商务局"),
+        (3, "ResponsibleRole", "杭州市数据资源管理局"),
+        (3, "ResponsibleRole", "浙江省金融科技协会"),
+        (4, "LeadRole", "杭州市人力社保局"),
+    }
+    unit = select(
+        draft,
+        "SELECT ?t ?p WHERE { ?i rdfs:label '人民银行杭州中心支行'@zh ; a ?t ; "
+        "pg:subOrganizationOf ?p }",
+    )
+    assert unit == [(PG + "CentralBankUnit", INST + "pboc")]
+    collective = {r.text for r in draft.review if r.kind == "collective"}
+    assert collective == {"各区县政府", "市有关部门"}  # listed for review, linked to nothing
+
+
+def test_flat_plan_gets_one_task_area_marked_as_made_by_the_tool(
+    draft_of: Callable[..., Draft],
+) -> None:
+    draft = draft_of("flat-numbered.txt", issuer="pboc")
+    assert draft.counts["implicit_area"] == 1
+    rows = select(
+        draft, "SELECT ?c WHERE { ?a a pg:TaskArea ; rdfs:comment ?c FILTER(LANG(?c) = 'en') }"
+    )
+    assert rows and "made this one task area" in rows[0][0]
+    assert headings(draft, "Task")[-1][1] == "强化风险防范"
+    years = select(draft, "SELECT ?s ?e WHERE { ?x pg:startYear ?s ; pg:endYear ?e }")
+    assert years == [("2024", "2028")]  # 自2024年1月1日起施行，有效期5年
+
+
+def test_measures_with_subsidy_amounts_are_tasks_and_their_amounts_are_listed(
+    draft_of: Callable[..., Draft],
+) -> None:
+    draft = draft_of("measures-subsidies.txt")
+    assert next(h for _, h, _ in headings(draft, "Task")) == "支持金融科技企业落户"
+    amounts = [r.text for r in draft.review if r.kind == "amount"]
+    assert amounts == ["最高1000万元", "不超过200万元", "最高50万元", "最高100万元"]
+
+
+# -- encodings the reader refuses ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "label"), [("utf-32.txt", "UTF-32"), ("big5.txt", "not GBK")])
+def test_unsupported_encoding_is_one_clear_error(
+    draft_of: Callable[..., Draft], name: str, label: str
+) -> None:
+    with pytest.raises(InputError) as caught:
+        draft_of(name)
+    assert label in str(caught.value) and "UTF-8" in str(caught.value)
+    assert caught.value.exit_code == 2
+
+
+# -- the review report -----------------------------------------------------------------------
+
+
+def test_review_report_lists_minted_bodies_with_their_spans(
+    draft_of: Callable[..., Draft],
+) -> None:
+    import json
+
+    from plangraph.ingest import review
+
+    draft = draft_of("inline-tags.txt")
+    listed = json.loads(review.render(draft, "json"))["review"]
+    text = (DATA / "inline-tags.txt").read_text("utf-8")
+    minted = [i for i in listed if i["kind"] == "new institution"]
+    assert len(minted) == 9  # 8 in the tags and the inferred issuer
+    for item in minted:
+        if item["end"] > item["start"]:
+            assert text[item["start"] : item["end"]] == item["text"]
+    markdown = review.render(draft, "md")
+    assert "## 新机构 / new institution" in markdown and "市地方金融监管局" in markdown

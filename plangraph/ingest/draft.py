@@ -245,7 +245,10 @@ def write(
         else:
             iris[id(element)] = f"{edition}/{element.kind}/{element.number}"
     layout_iri = f"{edition}/layout"
-    counts = {kind: len(structure.of(kind)) for kind in ("principle", "goal", "area", "task")}
+    counts = {kind: len(structure.of(kind)) for kind in ("principle", "goal", "task")}
+    areas = structure.of("area")
+    counts["area"] = sum(not a.implicit for a in areas)  # as printed
+    counts["implicit_area"] = sum(a.implicit for a in areas)
     counts["safeguard"] = len(structure.of("safeguard"))
 
     # -- the edition ------------------------------------------------------------------------
