@@ -723,3 +723,12 @@ def test_review_report_lists_minted_bodies_with_their_spans(
             assert text[item["start"] : item["end"]] == item["text"]
     markdown = review.render(draft, "md")
     assert "## 新机构 / new institution" in markdown and "市地方金融监管局" in markdown
+
+
+def test_elements_say_which_registry_places_they_concern(drafts: dict[str, Draft]) -> None:
+    rows = select(
+        drafts["sh-fintech-2020"],
+        "SELECT ?n ?p WHERE { ?t a pg:Task ; pg:number ?n ; pg:concernsPlace ?p }",
+    )
+    concerned = {(int(n), p.rsplit("/", 1)[-1]) for n, p in rows}
+    assert {(14, "lujiazui"), (19, "zhangjiang-hi-tech-park")} <= concerned, concerned

@@ -444,10 +444,12 @@ def write(
         themes = facts.themes.get(id(element), [])
         theme_links += len(themes)
         props.append(("pg:theme", [term(t) for t in themes]))
+        places = facts.places.get(id(element), [])
+        props.append(("pg:concernsPlace", [term(p.iri) for p in places]))
         links = facts.links.get(id(element), [])
         institutions.update(link.iri for link in links)
         props.append(("pg:qualifiedInvolvement", w.involvements(subject, links)))
-        spans = [element.evidence]
+        spans = [element.evidence] + [p.span for p in places]
         if element.kind == "layout" and facts.layout is not None:
             spans.append(facts.layout.span)
         w.block(element.path, subject, [cls], props, spans)

@@ -154,6 +154,7 @@ class Extraction:
     document_labels: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)
     basis: list[tuple[str, str, Span, bool]] = field(default_factory=list)  # iri, title, span, new
     themes: dict[int, list[str]] = field(default_factory=dict)  # id(element) → themes
+    places: dict[int, list[Mention]] = field(default_factory=dict)  # places an element concerns
     links: dict[int, list[Link]] = field(default_factory=dict)
     new_institutions: dict[str, NewInstitution] = field(default_factory=dict)
     new_places: dict[str, NewPlace] = field(default_factory=dict)
@@ -196,6 +197,7 @@ def extract(
     for element in structure.elements:
         if element.kind in {"principle", "goal", "area", "task", "safeguard", "layout"}:
             out.themes[id(element)] = _themes(element, gaz)
+            out.places[id(element)] = _concerned(element, gaz)
         if element.kind in {"goal", "task", "safeguard"}:
             out.links[id(element)] = _institutions(element, gaz, base, out, finder)
         if element.kind == "goal":
@@ -409,6 +411,18 @@ def _themes(element: Element, gaz: Gazetteer) -> list[str]:
             if m.value not in found:
                 found.append(m.value)
     return found
+
+
+def _concerned(element: Element, gaz: Gazetteer) -> list[Mention]:
+    """The registry's places an element's text names, each at its first mention."""
+    full = element.full
+    if full is None:
+        return []
+    seen: dict[str, Mention] = {}
+    for m in gaz.matcher("places").find(full.norm):
+        if m.value not in seen:
+            seen[m.value] = Mention(m.value, full.span(m.start, m.end), full.raw[m.start : m.end])
+    return list(seen.values())
 
 
 # -- institutions -------------------------------------------------------------------------
