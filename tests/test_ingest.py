@@ -521,6 +521,7 @@ SHAPES = {
     "inline-tags.txt": (None, (0, 4, 2, 0, 0, 8, 0)),
     "flat-numbered.txt": ("pboc", (0, 5, 0, 0, 0, 1, 0)),
     "measures-subsidies.txt": (None, (0, 4, 0, 0, 0, 0, 0)),
+    "enumerated-tasks.txt": ("pboc", (0, 3, 0, 1, 1, 0, 0)),
 }
 COUNTED = ("area", "task", "principle", "goal", "target", "institution", "zone")
 
@@ -732,3 +733,17 @@ def test_elements_say_which_registry_places_they_concern(drafts: dict[str, Draft
     )
     concerned = {(int(n), p.rsplit("/", 1)[-1]) for n, p in rows}
     assert {(14, "lujiazui"), (19, "zhangjiang-hi-tech-park")} <= concerned, concerned
+
+
+def test_enumeration_in_a_paragraph_gives_one_task_per_member(
+    draft_of: Callable[..., Draft],
+) -> None:
+    draft = draft_of("enumerated-tasks.txt", issuer="pboc")
+    assert headings(draft, "Task") == [
+        (1, "推广数字普惠金融服务", "一是"),
+        (2, "完善农村信用体系", "二是"),
+        (3, "发展农业供应链金融", "三是"),
+    ]
+    text = (DATA / "enumerated-tasks.txt").read_text("utf-8")
+    for quote, start, end in select(draft, SPANS):
+        assert text[int(start) : int(end)] == quote

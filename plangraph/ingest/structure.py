@@ -27,7 +27,11 @@ NUMBER_STYLES: list[tuple[str, re.Pattern[str]]] = [
     ("circled", re.compile(r"([\u2460-\u2473])[ \t]*")),
 ]
 DASH = re.compile(r"(?:——|—|--|－－)[ \t]*")
-HEADING_MAX = 50  # a run-in heading longer than this is a sentence, not a heading
+HEADING_MAX = 50
+# 一是…，二是…: members of an enumeration inside a paragraph (after a clause break or at its start)
+ENUMERATION = re.compile(
+    r"(?:^|[。;,:\n])[ \t]*(([一二三四五六七八九十]+)是)"
+)  # a run-in heading longer than this is a sentence, not a heading
 
 # The named parts of a plan: heading words (parsing rules, matched on short headings) and the
 # ontology class of the elements they hold. Order matters: the first that matches wins.
@@ -116,6 +120,15 @@ class Stretch:
     @property
     def whole(self) -> tuple[int, int]:
         return self.span(0, len(self.raw))
+
+    def slice(self, i: int, j: int) -> Stretch:
+        """The view text [i, j) as a stretch of its own."""
+        parts = []
+        for (para, lo, hi), offset in zip(self.parts, self._offsets, strict=True):
+            a, b = max(i - offset, 0), min(j - offset, hi - lo)
+            if a < b:
+                parts.append((para, lo + a, lo + b))
+        return Stretch(parts)
 
 
 @dataclass
@@ -536,7 +549,55 @@ class _Builder:
 
     def _part_tasks(self, item: Item) -> None:
         self.has_tasks = True
+        if not item.children and self._enumerated(item):
+            return
         self._tasks(item.children, item)
+
+    def _enumerated(self, item: Item) -> bool:
+        """一是…；二是…；三是…: a tasks section written as one enumerating paragraph gives one
+        task per member (in one task area made by the tool, as for any ungrouped tasks)."""
+        text = self._text(item)
+        if text is None:
+            return False
+        marks = list(ENUMERATION.finditer(text.norm))
+        numbers = [cn_number(m.group(2)) for m in marks]
+        if len(marks) < 2 or numbers != list(range(1, len(marks) + 1)):
+            return False
+        area = Element(
+            "area",
+            self._next("area"),
+            None,
+            None,
+            None,
+            text.whole,
+            self._path(item),
+            implicit=True,
+        )
+        self.elements.append(area)
+        for k, m in enumerate(marks):
+            end = marks[k + 1].start(1) if k + 1 < len(marks) else len(text.norm)
+            body = text.norm[m.end(1) : end].rstrip("；;，, \t")
+            stop = m.end(1) + len(body)
+            member = text.slice(m.end(1), stop)
+            # the member's first clause is its gist, as a run-in heading is
+            comma = re.search(r"[,;。]", member.norm)
+            cut = comma.start() if comma and comma.start() <= HEADING_MAX else len(member.norm)
+            heading = member.raw[:cut].strip() or None
+            rest = member.slice(cut + 1, len(member.norm)) if cut < len(member.norm) else None
+            self.elements.append(
+                Element(
+                    "task",
+                    self._next("task"),
+                    text.raw[m.start(1) : m.end(1)],
+                    heading,
+                    rest if rest is not None and rest.raw.strip() else None,
+                    text.span(m.start(1), stop),
+                    f"{self._path(item)} {text.raw[m.start(1) : m.end(1)]}",
+                    area=area,
+                    full=member,
+                )
+            )
+        return True
 
     def _tasks(self, items: list[Item], parent: Item | None) -> None:
         if any(i.children for i in items):
