@@ -127,8 +127,11 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = sub.add_parser(
         "ingest",
         help="draft a plan edition from its text",
-        description="Read a plan's text (UTF-8, UTF-8 with BOM, GBK/GB18030) and write a draft "
-        "edition in Turtle. Exit status: 0 draft written, 2 input unreadable or no structure.",
+        description="Read a plan's text (UTF-8, UTF-8 with BOM, UTF-16 with BOM, GBK/GB18030) and "
+        "write a draft edition in Turtle, and with --report the list of what a curator must "
+        "review. Exit status: 0 draft written; 2 input unreadable or in an unsupported encoding, "
+        "no plan structure, an edition id already in the graph, or a bad argument (no file is "
+        "left behind).",
     )
     ingest.add_argument("file", type=Path, metavar="FILE")
     ingest.add_argument(
@@ -139,7 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ingest.add_argument("--title", help="official title, when the text does not start with it")
     ingest.add_argument(
-        "--issuer", help="issuing institution(s): registry slugs or IRIs, comma-separated"
+        "--issuer",
+        help="issuing institution(s), comma-separated: registry slugs or IRIs, or Chinese names "
+        "(a body the registry lacks is minted and listed for review)",
     )
     ingest.add_argument("--date", help="issue date, YYYY-MM-DD")
     ingest.add_argument("-o", "--output", type=Path, help="write the draft here (default: stdout)")

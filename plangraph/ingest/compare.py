@@ -21,7 +21,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from plangraph.config import BASE_IRI
-from plangraph.ingest.gazetteer import Gazetteer, name_key
+from plangraph.ingest.gazetteer import Gazetteer, name_key, query_text
 
 ASPECTS = {
     "tasks": "tasks by number and heading",
@@ -30,36 +30,12 @@ ASPECTS = {
     "institution names": "the same institutions by name (any zh label, normalised)",
     "zones": "layout zones by role and member places (places by name)",
 }
-_PREFIXES = """
-PREFIX pg: <https://w3id.org/plangraph/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-"""
-_TASKS = (
-    _PREFIXES
-    + "SELECT * WHERE { ?t a pg:Task ; pg:inEdition ?e ; pg:number ?n . "
-    + "OPTIONAL { ?t pg:heading ?h } }"
-)
-_TARGETS = (
-    _PREFIXES
-    + "SELECT * WHERE { ?t a pg:Target ; pg:inEdition ?e ; pg:value ?v ; pg:unit ?u ; "
-    + "pg:comparator ?c }"
-)
-_INSTITUTIONS = (
-    _PREFIXES
-    + "SELECT DISTINCT ?e ?i WHERE { ?x pg:inEdition ?e ; pg:qualifiedInvolvement ?v . "
-    + "?v pg:institution ?i ; pg:inferred false }"
-)
-_ZONES = (
-    _PREFIXES
-    + "SELECT * WHERE { ?z pg:inLayout ?l ; pg:zoneRole ?role . ?l pg:inEdition ?e . "
-    + "OPTIONAL { ?z pg:hasPlace ?place } }"
-)
-_LABELS = (
-    _PREFIXES
-    + "SELECT ?s ?name WHERE { ?s rdfs:label|skos:altLabel ?name . "
-    + 'FILTER(isLiteral(?name) && (lang(?name) = "zh" || lang(?name) = "")) }'
-)
+# The queries live in queries/score-*.rq; ?e is bound to the edition scored.
+_TASKS = "score-tasks"
+_TARGETS = "score-targets"
+_INSTITUTIONS = "score-institutions"
+_ZONES = "score-zones"
+_LABELS = "score-labels"
 
 
 @dataclass(frozen=True)
@@ -92,7 +68,8 @@ def _store(turtle: str | Path) -> ox.Store:
 
 
 def _rows(store: ox.Store, query: str, edition: str) -> list[ox.QuerySolution]:
-    return list(store.query(query, substitutions={ox.Variable("e"): ox.NamedNode(edition)}))
+    bound = {ox.Variable("e"): ox.NamedNode(edition)}
+    return list(store.query(query_text(query), substitutions=bound))
 
 
 def _names(store: ox.Store, registry: Gazetteer) -> dict[str, frozenset[str]]:
@@ -101,7 +78,7 @@ def _names(store: ox.Store, registry: Gazetteer) -> dict[str, frozenset[str]]:
     for table in (registry.institutions, registry.places):
         for name, iri in table.items():
             names.setdefault(iri, set()).add(name)
-    for row in store.query(_LABELS):
+    for row in store.query(query_text(_LABELS)):
         names.setdefault(row["s"].value, set()).add(name_key(row["name"].value))
     return {iri: frozenset(n) for iri, n in names.items()}
 

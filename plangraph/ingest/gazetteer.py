@@ -24,53 +24,13 @@ from plangraph.config import default_data
 from plangraph.ingest.reading import fold
 from plangraph.namespace import PG
 
-_PREFIXES = """
-PREFIX oa: <http://www.w3.org/ns/oa#>
-PREFIX pg: <https://w3id.org/plangraph/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-"""
-# Names in zh (or without a language tag) of resources of a class or its subclasses.
-_NAMES = (
-    _PREFIXES
-    + """
-SELECT * WHERE {
-  ?type rdfs:subClassOf* ?class .
-  ?s a ?type .
-  ?s rdfs:label|skos:prefLabel|skos:altLabel ?name .
-  FILTER(isLiteral(?name) && (lang(?name) = "zh" || lang(?name) = ""))
-}"""
-)
-_ZONE_ROLES = (
-    _PREFIXES
-    + """
-SELECT ?role ?word ?own WHERE {
-  ?role a pg:ZoneRole .
-  { ?role skos:prefLabel ?word BIND(true AS ?own) }
-  UNION { ?role skos:altLabel ?word BIND(false AS ?own) }
-  FILTER(lang(?word) = "zh")
-}"""
-)
-_THEMES = (
-    _PREFIXES
-    + """
-SELECT ?s ?name ?scheme WHERE {
-  ?s a skos:Concept ; skos:inScheme ?scheme .
-  ?s rdfs:label|skos:prefLabel|skos:altLabel ?name .
-}"""
-)
-_ROLES = _PREFIXES + "SELECT ?role WHERE { ?role a pg:InstitutionRole }"
-_DOCUMENTS = (
-    _PREFIXES
-    + """
-SELECT ?s ?name ?label WHERE {
-  ?s a pg:BasisDocument .
-  { ?s rdfs:label|skos:altLabel ?name }
-  UNION { ?s pg:evidence/oa:hasSelector/oa:exact ?name }
-  OPTIONAL { ?s rdfs:label ?label }
-}"""
-)
-_EDITIONS = _PREFIXES + "SELECT DISTINCT ?e WHERE { ?e a pg:PlanEdition }"
+# The queries live in queries/*.rq beside this module, read once.
+_NAMES = "names"
+_ZONE_ROLES = "zone-roles"
+_THEMES = "themes"
+_ROLES = "institution-roles"
+_DOCUMENTS = "documents"
+_EDITIONS = "editions"
 QUOTES = "“”‘’\"'「」『』"
 _QUOTE_TABLE = str.maketrans("", "", QUOTES + "《》〈〉<>")
 
@@ -210,8 +170,9 @@ def from_store(graph: store.GraphStore) -> Gazetteer:
     """Read every gazetteer from a loaded store (the shipped ontology and graph, or any other)."""
     gaz = Gazetteer()
 
-    def rows(query: str, **bindings: ox.NamedNode) -> Iterable[ox.QuerySolution]:
-        return graph.query(query, substitutions={ox.Variable(k): v for k, v in bindings.items()})
+    def rows(name: str, **bindings: ox.NamedNode) -> Iterable[ox.QuerySolution]:
+        substitutions = {ox.Variable(k): v for k, v in bindings.items()}
+        return graph.query(query_text(name), substitutions=substitutions)
 
     def node(term: object) -> ox.NamedNode:
         return ox.NamedNode(str(term))
@@ -271,8 +232,14 @@ _LEXICON_FIELDS = {
 }
 
 
+@lru_cache(maxsize=32)
 def _resource(name: str) -> str:
     return (resources.files("plangraph.ingest") / name).read_text("utf-8")
+
+
+def query_text(name: str) -> str:
+    """The text of queries/{name}.rq, shipped with the package."""
+    return _resource(f"queries/{name}.rq")
 
 
 @lru_cache(maxsize=1)
