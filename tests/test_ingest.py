@@ -747,3 +747,18 @@ def test_enumeration_in_a_paragraph_gives_one_task_per_member(
     text = (DATA / "enumerated-tasks.txt").read_text("utf-8")
     for quote, start, end in select(draft, SPANS):
         assert text[int(start) : int(end)] == quote
+
+
+def test_issuer_given_by_name_is_found_or_minted_and_fixes_the_jurisdiction(
+    draft_of: Callable[..., Draft],
+) -> None:
+    known = draft_of("flat-numbered.txt", issuer="中国人民银行")
+    rows = select(
+        known,
+        "SELECT ?i ?f WHERE { ?e a pg:PlanEdition ; pg:qualifiedInvolvement "
+        "[ pg:role pg:IssuingRole ; pg:institution ?i ; pg:inferred ?f ] }",
+    )
+    assert rows == [(INST + "pboc", "true")]  # given by the curator, not said by the text
+    new = draft_of("tags-names-with-he.txt", issuer="成都市人民政府")
+    labels = {label for _, _, label in involvements(new)}
+    assert "成都市经济和信息化局" in labels  # 市… read against the issuer's city
