@@ -450,32 +450,37 @@ def _refuse_folders_without_rdf(paths: Sequence[Path]) -> None:
     """A folder named to validate must hold RDF: validating nothing is not a pass."""
     from plangraph.store import FORMATS, iter_rdf_files
 
+    for path in paths:
+        if path.is_dir() and next(iter_rdf_files([path]), None) is None:
+            raise PlanGraphError(
+                f"no RDF files ({', '.join(sorted(FORMATS))}) in this folder, nothing to "
+                "validate / 目录中没有 RDF 文件，无可校验",
+                file=str(path),
+            )
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from plangraph.files import write_text_atomically
     from plangraph.ingest import ingest, review
 
+    config = _config(args)
     fmt = review.report_format(args.report.name) if args.report is not None else None
-    draft = ingest(args.file, args.edition_id, title=args.title, issuer=args.issuer, date=args.date)
+    draft = ingest(
+        args.file,
+        args.edition_id,
+        title=args.title,
+        issuer=args.issuer,
+        date=args.date,
+        max_bytes=config.max_body_bytes,
+    )
     for warning in draft.warnings:
         print(f"plangraph: warning: {warning}", file=sys.stderr)
-
-    def write(target: Path, text: str) -> None:
-        # Written beside the target and renamed: a failed run never leaves half a file.
-        handle, temp = tempfile.mkstemp(
-            prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or None
-        )
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(text)
-            os.replace(temp, target)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
-
     if args.output is None:
         sys.stdout.write(draft.turtle)
     else:
-        write(args.output, draft.turtle)
+        write_text_atomically(args.output, draft.turtle)
     if args.report is not None and fmt is not None:
-        write(args.report, review.render(draft, fmt))
+        write_text_atomically(args.report, review.render(draft, fmt))
         print(
             f"plangraph: review list: {len(draft.review)} items in {args.report}", file=sys.stderr
         )

@@ -586,7 +586,9 @@ def test_covering_notice_gives_issuer_approver_number_and_date(
     assert select(draft, "SELECT ?n ?d WHERE { ?e pg:documentNumber ?n ; pg:issueDate ?d }") == [
         ("京政办发〔2022〕15号", "2022-06-10")
     ]
-    title = select(draft, "SELECT ?t WHERE { ?e <http://purl.org/dc/terms/title> ?t }")
+    title = select(
+        draft, "SELECT ?t WHERE { ?e a pg:PlanEdition ; <http://purl.org/dc/terms/title> ?t }"
+    )
     assert title == [("北京市促进数字金融发展行动方案",)]
     # the period is inferred from the issue date and the goal's deadline, and says so
     years = select(draft, "SELECT ?s ?e WHERE { ?x pg:startYear ?s ; pg:endYear ?e }")

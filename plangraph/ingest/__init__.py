@@ -23,6 +23,8 @@ __all__ = ["Draft", "ingest", "read"]
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 CJK = re.compile(r"[\u4e00-\u9fff]")
+# A plan text is tens of kilobytes; a read stops here, so a device or a stream cannot fill memory.
+MAX_TEXT_BYTES = Config.max_body_bytes
 
 
 def _is_date(text: str) -> bool:

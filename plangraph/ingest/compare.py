@@ -107,7 +107,6 @@ def facts(turtle: str | Path, edition: str, gaz: Gazetteer, registry: Gazetteer)
     linked = sorted({r["i"].value for r in _rows(store, _INSTITUTIONS, edition)})
     counters["institutions"] = Counter(dict.fromkeys(linked, 1))
     institutions = [names.get(i, frozenset({i})) for i in linked]
-    roles = set(gaz.zone_roles.values())
     zones: dict[str, tuple[set[str], set[str]]] = {}
     for r in _rows(store, _ZONES, edition):
         role_set, places = zones.setdefault(r["z"].value, (set(), set()))

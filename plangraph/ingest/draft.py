@@ -22,7 +22,6 @@ from plangraph.ingest.structure import Element, Structure
 from plangraph.namespace import DCTERMS, OA, PG, PGU, PROV, RDFS, SKOS, XSD
 
 PREFIXES = {
-    "oa": str(OA),
     "pg": str(PG._NS),
     "oa": str(OA),
     "pgu": str(PGU._NS),
@@ -195,20 +194,6 @@ def _context(text: str, start: int, end: int, others: list[int]) -> tuple[str, s
         if all(text[p + length : p + length + k] != suffix for p in others):
             return "", suffix
     return text[max(0, start - CONTEXT_MAX) : start], text[end : end + CONTEXT_MAX]
-
-
-@lru_cache(maxsize=1)
-def _roles_by_shortcut() -> dict[str, str]:
-    """Role concept by its stated shortcut property, as the ontology pairs them."""
-    store = ox.Store()
-    store.load(path=str(data_dir("ontology") / "plangraph.ttl"), format=ox.RdfFormat.TURTLE)
-    pattern = store.quads_for_pattern(None, ox.NamedNode(str(PG.statedShortcut)), None, None)
-    return {q.object.value: q.subject.value for q in pattern}
-
-
-def role_of(prop: str) -> str:
-    """The role concept a draft's role property stands for; unknown ones are pg:NamedRole."""
-    return _roles_by_shortcut().get(prop, str(PG.NamedRole))
 
 
 def label_of(element: Element) -> str | None:
