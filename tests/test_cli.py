@@ -148,7 +148,7 @@ def test_persistent_store_reopens_quickly_when_sources_are_unchanged(
         headers={"Accept": "application/sparql-results+json"},
         timeout=10,
     )
-    assert answer.json()["results"]["bindings"][0]["n"]["value"] == "25"
+    assert answer.json()["results"]["bindings"][0]["n"]["value"] == "37"
     log = second.log.read_text()
     assert "reopened" in log, log
     seconds = float(re.search(r"sources unchanged\) in ([0-9.]+) s", log).group(1))
