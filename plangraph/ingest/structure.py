@@ -64,7 +64,10 @@ DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,10}[〔\[［(（]\d{4}[〕\]］)）]
 
 
 def cn_number(text: str) -> int | None:
-    """一 → 1, 十二 → 12, 二十 → 20, 12 → 12; None when it is not a number."""
+    """一 → 1, 十二 → 12, 二十 → 20, 12 → 12; None when it is not a number.
+
+    cn2an reads these too, and much more (万, 亿, decimals); plan numbering never goes past
+    百, so a dozen lines here spare a dependency."""
     if text.isdigit():
         return int(text)
     if text and "\u2460" <= text <= "\u2473":
