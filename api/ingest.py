@@ -2,15 +2,19 @@
 
 The text is the request body (text/plain, any encoding the reader detects) or a form field
 `text` / file `file`; parameters edition-id (required), title, issuer and date come from the
-query string or the form. Bad input answers 400 with one line, a body over the limit 413.
+query string or the form. `report=json` answers JSON with the draft and its review list,
+`report=md` the review list as Markdown. Bad input answers 400 with one line, a body over the
+limit 413.
 """
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, Response, request
 
 from plangraph.errors import InputError, PayloadTooLarge
-from plangraph.ingest import gazetteer, ingest
+from plangraph.ingest import gazetteer, ingest, review
 
 from .state import state
 
@@ -50,6 +54,8 @@ def ingest_text() -> Response:
         raise InputError(
             "parameter edition-id is required, e.g. ?edition-id=bj-jinke-2023 / 缺少 edition-id"
         )
+    report = request.values.get("report")
+    fmt = review.report_format(report) if report else None
     text = _text()
     if len(text) > limit:
         raise PayloadTooLarge(f"plan text over the limit of {limit} bytes / 文本过大")
@@ -63,6 +69,11 @@ def ingest_text() -> Response:
         name="<request body>",
     )
     counts = ", ".join(f"{k}={v}" for k, v in draft.counts.items())
+    if fmt == "json":
+        body = json.loads(review.render(draft, "json")) | {"turtle": draft.turtle}
+        return Response(json.dumps(body, ensure_ascii=False), mimetype="application/json")
+    if fmt == "md":
+        return Response(review.render(draft, "md"), mimetype="text/markdown")
     return Response(
         draft.turtle,
         mimetype="text/turtle",

@@ -127,8 +127,11 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = sub.add_parser(
         "ingest",
         help="draft a plan edition from its text",
-        description="Read a plan's text (UTF-8, UTF-8 with BOM, GBK/GB18030) and write a draft "
-        "edition in Turtle. Exit status: 0 draft written, 2 input unreadable or no structure.",
+        description="Read a plan's text (UTF-8, UTF-8 with BOM, UTF-16 with BOM, GBK/GB18030) and "
+        "write a draft edition in Turtle, and with --report the list of what a curator must "
+        "review. Exit status: 0 draft written; 2 input unreadable or in an unsupported encoding, "
+        "no plan structure, an edition id already in the graph, or a bad argument (no file is "
+        "left behind).",
     )
     ingest.add_argument("file", type=Path, metavar="FILE")
     ingest.add_argument(
@@ -139,10 +142,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ingest.add_argument("--title", help="official title, when the text does not start with it")
     ingest.add_argument(
-        "--issuer", help="issuing institution(s): registry slugs or IRIs, comma-separated"
+        "--issuer",
+        help="issuing institution(s), comma-separated: registry slugs or IRIs, or Chinese names "
+        "(a body the registry lacks is minted and listed for review)",
     )
     ingest.add_argument("--date", help="issue date, YYYY-MM-DD")
     ingest.add_argument("-o", "--output", type=Path, help="write the draft here (default: stdout)")
+    ingest.add_argument(
+        "--report",
+        type=Path,
+        metavar="FILE",
+        help="also write the review list (minted bodies and places, relative names, unparsed "
+        "paragraphs, low-confidence items, with their spans) to FILE: .md or .json",
+    )
     ingest.set_defaults(func=_ingest)
 
     diff = sub.add_parser(
@@ -487,9 +499,10 @@ def _refuse_folders_without_rdf(paths: Sequence[Path]) -> None:
 
 def _ingest(args: argparse.Namespace) -> int:
     from plangraph.files import write_text_atomically
-    from plangraph.ingest import ingest
+    from plangraph.ingest import ingest, review
 
     config = _config(args)
+    fmt = review.report_format(args.report.name) if args.report is not None else None
     draft = ingest(
         args.file,
         args.edition_id,
@@ -504,6 +517,11 @@ def _ingest(args: argparse.Namespace) -> int:
         sys.stdout.write(draft.turtle)
     else:
         write_text_atomically(args.output, draft.turtle)
+    if args.report is not None and fmt is not None:
+        write_text_atomically(args.report, review.render(draft, fmt))
+        print(
+            f"plangraph: review list: {len(draft.review)} items in {args.report}", file=sys.stderr
+        )
     counts = ", ".join(f"{v} {k}" for k, v in draft.counts.items() if v)
     print(f"plangraph: drafted {draft.edition}: {counts}", file=sys.stderr)
     return 0

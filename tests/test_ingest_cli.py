@@ -24,7 +24,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_cli_writes_a_draft_that_parses(tmp_path: Path) -> None:
     out = tmp_path / "sh.ttl"
-    done = run("ingest", str(SHANGHAI), "--edition-id", "sh-fintech-2020", "-o", str(out))
+    done = run("ingest", str(SHANGHAI), "--edition-id", "sh-fintech-2020-x", "-o", str(out))
     assert done.returncode == 0, done.stderr
     assert "25 task" in done.stderr
     quads = list(ox.parse(out.read_bytes(), format=ox.RdfFormat.TURTLE))
@@ -69,7 +69,7 @@ def test_drafts_of_both_texts_pass_validation(tmp_path: Path) -> None:
 def test_post_ingest_plain_text_gives_turtle(live_server: Server) -> None:
     response = requests.post(
         live_server.url + "/ingest",
-        params={"edition-id": "sh-fintech-2020"},
+        params={"edition-id": "sh-fintech-2020-x"},
         data=SHANGHAI.read_bytes(),
         headers={"Content-Type": "text/plain; charset=utf-8"},
         timeout=60,
@@ -127,3 +127,89 @@ def test_post_ingest_over_the_size_limit_is_413(server_factory: Callable[..., Se
     )
     assert response.status_code == 413
     assert sys.getsizeof(response.text) < 2000
+
+
+def test_cli_writes_the_review_report_as_markdown_and_json(tmp_path: Path) -> None:
+    import json
+
+    draft, md, js = tmp_path / "d.ttl", tmp_path / "review.md", tmp_path / "review.json"
+    text = str(DATA / "inline-tags.txt")
+    done = run("ingest", text, "--edition-id", "hz-test", "-o", str(draft), "--report", str(md))
+    assert done.returncode == 0, done.stderr
+    assert "## 新机构 / new institution" in md.read_text("utf-8")
+    done = run("ingest", text, "--edition-id", "hz-test", "-o", str(draft), "--report", str(js))
+    assert done.returncode == 0, done.stderr
+    kinds = {item["kind"] for item in json.loads(js.read_text("utf-8"))["review"]}
+    assert {"new institution", "collective"} <= kinds
+
+
+def test_cli_refuses_a_report_of_unknown_format_before_writing_anything(tmp_path: Path) -> None:
+    out = tmp_path / "d.ttl"
+    done = run(
+        "ingest",
+        str(DATA / "flat.txt"),
+        "--edition-id",
+        "x-1",
+        "-o",
+        str(out),
+        "--report",
+        str(tmp_path / "review.txt"),
+    )
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_refuses_an_edition_id_already_shipped_and_leaves_no_file(tmp_path: Path) -> None:
+    out = tmp_path / "d.ttl"
+    done = run("ingest", str(DATA / "flat.txt"), "--edition-id", "bj-jinke-2020", "-o", str(out))
+    assert done.returncode == 2 and "already an edition" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and list(tmp_path.iterdir()) == []
+
+
+def test_cli_refuses_an_unsupported_encoding_and_leaves_no_file(tmp_path: Path) -> None:
+    out = tmp_path / "d.ttl"
+    done = run("ingest", str(DATA / "utf-32.txt"), "--edition-id", "x-1", "-o", str(out))
+    assert done.returncode == 2 and "UTF-32" in done.stderr and "Traceback" not in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_post_ingest_with_report_json_gives_the_draft_and_its_review(
+    live_server: Server,
+) -> None:
+    response = requests.post(
+        live_server.url + "/ingest",
+        params={"edition-id": "hz-test", "report": "json"},
+        data=(DATA / "inline-tags.txt").read_bytes(),
+        headers={"Content-Type": "text/plain"},
+        timeout=60,
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["turtle"].startswith("# Draft edition hz-test")
+    assert any(i["kind"] == "collective" and i["text"] == "市有关部门" for i in body["review"])
+    markdown = requests.post(
+        live_server.url + "/ingest",
+        params={"edition-id": "hz-test", "report": "md"},
+        data=(DATA / "inline-tags.txt").read_bytes(),
+        headers={"Content-Type": "text/plain"},
+        timeout=60,
+    )
+    assert markdown.headers["Content-Type"].startswith("text/markdown")
+    bad = requests.post(
+        live_server.url + "/ingest",
+        params={"edition-id": "hz-test", "report": "xml"},
+        data=(DATA / "inline-tags.txt").read_bytes(),
+        headers={"Content-Type": "text/plain"},
+        timeout=60,
+    )
+    assert bad.status_code == 400 and bad.text.count("\n") == 1
+
+
+def test_post_ingest_with_a_shipped_edition_id_is_400(live_server: Server) -> None:
+    response = requests.post(
+        live_server.url + "/ingest?edition-id=sh-fintech-2020",
+        data=SHANGHAI.read_bytes(),
+        headers={"Content-Type": "text/plain"},
+        timeout=60,
+    )
+    assert response.status_code == 400 and "already an edition" in response.text

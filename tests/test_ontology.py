@@ -275,64 +275,7 @@ def test_every_class_but_the_roots_has_a_superclass(onto: ox.Store) -> None:
     assert not bad, "\n".join(bad)
 
 
-# --- the fixed individuals and the cue words the ingestion tool reads from them --------------
-
-
-def test_every_fixed_individual_has_chinese_cue_words(onto: ox.Store) -> None:
-    bad = offenders(
-        onto,
-        """?term a ?c . VALUES ?c { pg:Comparator pg:CountingBasis pg:Unit }
-        FILTER NOT EXISTS { ?term skos:altLabel ?a FILTER(LANG(?a) = "zh") }
-        BIND("no zh skos:altLabel cue word" AS ?why)""",
-    )
-    assert not bad, "\n".join(bad)
-
-
-def test_no_cue_word_points_at_two_individuals_of_one_kind(onto: ox.Store) -> None:
-    bad = offenders(
-        onto,
-        """?term a ?c ; skos:altLabel ?w . ?other a ?c ; skos:altLabel ?w .
-        VALUES ?c { pg:Comparator pg:CountingBasis pg:Unit }
-        FILTER(?term != ?other)
-        BIND(CONCAT("cue word ", STR(?w), " also on ", STR(?other)) AS ?why)""",
-    )
-    assert not bad, "\n".join(bad)
-
-
-# Cue words as they occur in the targets of the source texts (seeds 001, 003, 004).
-CUES = [
-    ("不少于", "AtLeast"),
-    ("以上", "AtLeast"),
-    ("左右", "About"),
-    ("超过", "MoreThan"),
-    ("不超过", "AtMost"),
-    ("年均", "PerYear"),
-    ("每年", "PerYear"),
-    ("累计", "Cumulative"),
-    ("总量", "Cumulative"),
-    ("占比", "Share"),
-    ("增长率", "GrowthRate"),
-    ("家", "unit/jia"),
-    ("场", "unit/chang"),
-    ("个", "unit/ge"),
-    ("名", "unit/ming"),
-    ("项", "unit/xiang"),
-    ("平方米", "unit/square-metre"),
-    ("%", "unit/percent"),
-]
-
-
-@pytest.mark.parametrize(
-    ("word", "term"), CUES, ids=[f"{i:02d}-{t.split('/')[-1]}" for i, (_, t) in enumerate(CUES)]
-)
-def test_cue_word_from_the_texts_maps_to(onto: ox.Store, word: str, term: str) -> None:
-    iri = str(PGU[term[5:]]) if term.startswith("unit/") else str(PG[term])
-    rows = onto.query(
-        PREFIXES + "SELECT ?t ?word WHERE { ?t skos:altLabel ?w FILTER(STR(?w) = ?word) }",
-        substitutions={ox.Variable("word"): ox.Literal(word)},
-    )
-    found = {r["t"].value for r in rows}
-    assert iri in found, f"{word} should be a skos:altLabel of {iri}, is on {sorted(found)}"
+# --- the fixed individuals (their cue words are in the ingestion lexicon, tests/test_lexicon.py)
 
 
 def test_units_match_qudt_where_qudt_has_the_unit(onto: ox.Store) -> None:

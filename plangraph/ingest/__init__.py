@@ -22,6 +22,7 @@ __all__ = ["Draft", "ingest", "read"]
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+CJK = re.compile(r"[\u4e00-\u9fff]")
 # A plan text is tens of kilobytes; a read stops here, so a device or a stream cannot fill memory.
 MAX_TEXT_BYTES = Config.max_body_bytes
 
@@ -61,8 +62,8 @@ def ingest(
 ) -> Draft:
     """Read a plan's text and return a draft edition in the project's ontology.
 
-    `issuer` is an institution slug or IRI the registry knows (several: a list or commas);
-    `date` the issue date
+    `issuer` is an institution slug or IRI the registry knows, or a body's Chinese name (a new
+    one is minted and listed for review); several as a list or with commas. `date` the issue date
     (YYYY-MM-DD). The gazetteer defaults to the shipped ontology and graph. Raises InputError
     for unreadable input, bad arguments, or a text with no recognisable plan structure."""
     if not SLUG.fullmatch(edition_id):
@@ -75,9 +76,17 @@ def ingest(
             f"date {date!r} is not a calendar date YYYY-MM-DD / 日期应为有效的 YYYY-MM-DD 日期"
         )
     gaz = gazetteer or _gazetteer.default()
-    issuers = []
+    if f"{BASE_IRI}edition/{edition_id}" in gaz.editions:
+        raise InputError(
+            f"edition id {edition_id!r} is already an edition of the graph; choose a new one "
+            "(e.g. add the year) / 版本标识与已有版本重复"
+        )
+    issuers, names = [], []
     for one in [issuer] if isinstance(issuer, str) else list(issuer or []):
         for slug in filter(None, (s.strip() for s in one.split(","))):
+            if CJK.search(slug):  # a name: the registry's body of that name, or a new one
+                names.append(slug)
+                continue
             iri = (
                 slug
                 if slug.startswith(("http://", "https://"))
@@ -97,5 +106,5 @@ def ingest(
             "未识别出规划结构（没有编号的任务、目标或原则）",
             file=source.name,
         )
-    facts = extract(source, structure, gaz, BASE_IRI)
-    return write(source, structure, facts, edition_id, title=title, issuer=issuers, date=date)
+    facts = extract(source, structure, gaz, BASE_IRI, issuers, names)
+    return write(source, structure, facts, edition_id, title=title, date=date)

@@ -6,30 +6,39 @@ editions: prefixes once, one block per subject, a comment line naming the source
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 
-import pyoxigraph as ox
-
 from plangraph import __version__
-from plangraph.config import BASE_IRI, data_dir
-from plangraph.ingest.extract import Extraction, Layout, Span, Target
+from plangraph.config import BASE_IRI
+from plangraph.ingest.discover import pinyin_label
+from plangraph.ingest.extract import Extraction, Layout, Link, Span, Target
+from plangraph.ingest.gazetteer import trie_pattern
 from plangraph.ingest.reading import Source
 from plangraph.ingest.structure import Element, Structure
-from plangraph.namespace import DCTERMS, OA, PG, PGU, PROV, RDFS, XSD
+from plangraph.namespace import DCTERMS, OA, PG, PGU, PROV, RDFS, SKOS, XSD
 
 PREFIXES = {
-    "oa": str(OA),
     "pg": str(PG._NS),
+    "oa": str(OA),
     "pgu": str(PGU._NS),
     "prov": str(PROV),
     "dcterms": str(DCTERMS),
     "rdfs": str(RDFS),
     "xsd": str(XSD),
+    "skos": str(SKOS),
 }
 LABEL_MAX = 40
+CONTEXT_MAX = 32  # longest oa:prefix / oa:suffix tried to make a repeated quote unique
+CONTEXT_OTHERS = 8
+MACHINE_EN = (
+    "英文标签为机器音译（汉语拼音），请核对或改为译名。",
+    "The English label is a machine transliteration (pinyin); check it or replace it with a "
+    "translation.",
+)
 
 
 @dataclass
@@ -41,6 +50,7 @@ class Draft:
     source: Source
     counts: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    review: list = field(default_factory=list)  # extract.Review items, for the review report
 
 
 def literal(text: str, lang: str | None = None, datatype: str | None = None) -> str:
@@ -58,6 +68,7 @@ def literal(text: str, lang: str | None = None, datatype: str | None = None) -> 
     return f'"{escaped}"'
 
 
+@lru_cache(maxsize=65536)
 def term(iri: str) -> str:
     """An IRI as written: prefixed for our vocabulary, relative to the base for our data."""
     for prefix, ns in PREFIXES.items():
@@ -70,35 +81,43 @@ def term(iri: str) -> str:
 
 
 class _Writer:
+    """Blocks of Turtle; evidence spans are rendered at the end, when every quote is known, so
+    that a repeated quote gets the shortest oa:prefix/oa:suffix that makes it unique."""
+
     def __init__(self, source: Source, source_iri: str) -> None:
         self.source = source
         self.source_iri = source_iri
         self.blocks: list[str] = []
+        self.spans: list[Span] = []
 
     def evidence(self, span: Span) -> str:
-        """A W3C Web Annotation span (docs/MODEL.md, Provenance); oa:prefix/oa:suffix are left
-        to the curator where a quote is not unique."""
-        start, end = span
-        quote = self.source.text[start:end]
+        self.spans.append(span)
+        return f"\x00{len(self.spans) - 1}\x00"
+
+    def render(self) -> str:
+        text = self.source.text
+        occurrences = _occurrences(text, {text[s:e] for s, e in self.spans})
+        rendered = [self._span(s, e, occurrences[text[s:e]]) for s, e in self.spans]
+        body = "\n\n".join(self.blocks)
+        return re.sub("\x00(\\d+)\x00", lambda m: rendered[int(m.group(1))], body)
+
+    def _span(self, start: int, end: int, at: list[int]) -> str:
+        text = self.source.text
+        quote = [f"oa:exact {literal(text[start:end])}"]
+        others = [p for p in at if p != start]
+        if others:
+            prefix, suffix = _context(text, start, end, others)
+            if prefix:
+                quote.append(f"oa:prefix {literal(prefix)}")
+            if suffix:
+                quote.append(f"oa:suffix {literal(suffix)}")
         return (
             "[\n        a pg:SourceSpan ;\n"
             f"        oa:hasSource {term(self.source_iri)} ;\n"
-            f"        oa:hasSelector [ a oa:TextQuoteSelector ; oa:exact {literal(quote)} ] ,\n"
-            "            [ a oa:TextPositionSelector ;"
-            f' oa:start "{start}"^^xsd:nonNegativeInteger ;'
-            f' oa:end "{end}"^^xsd:nonNegativeInteger ]\n    ]'
-        )
-
-    def involvement(self, institution: str, role: str, span: Span | None) -> str:
-        """A pg:Involvement node: stated with the span that names the institution, or, with no
-        span, marked as given by the curator rather than quoted."""
-        head = f"[ a pg:Involvement ; pg:institution {term(institution)} ; pg:role {term(role)} ;"
-        if span is not None and span[1] > span[0]:
-            return f"{head} pg:inferred false ;\n        pg:evidence {self.evidence(span)} ]"
-        return (
-            f"{head} pg:inferred true ;\n        rdfs:comment "
-            '"导入时由编者给出，原文片段未点名。"@zh , '
-            '"Given by the curator at ingestion; no span of the text names it."@en ]'
+            f"        oa:hasSelector [ a oa:TextQuoteSelector ; {' ; '.join(quote)} ] ,\n"
+            "            [ a oa:TextPositionSelector ; "
+            f'oa:start "{start}"^^xsd:nonNegativeInteger ; '
+            f'oa:end "{end}"^^xsd:nonNegativeInteger ]\n    ]'
         )
 
     def block(
@@ -112,7 +131,7 @@ class _Writer:
         lines = [f"# {comment}"] if comment else []
         lines.append(f"{term(subject)} a {' , '.join(term(t) for t in types)}")
         body = [(p, v) for p, v in props if v]
-        spans = [s for s in spans if s[1] > s[0]]
+        spans = list(dict.fromkeys(s for s in spans if s[1] > s[0]))
         if spans:
             body.append(("pg:evidence", [self.evidence(s) for s in spans]))
         for prop, values in body:
@@ -121,19 +140,60 @@ class _Writer:
         lines[-1] += " ."
         self.blocks.append("\n".join(lines))
 
+    def involvements(
+        self, subject: str, links: list[Link], inferred: str | None = None, first: int = 1
+    ) -> list[str]:
+        """One pg:Involvement block per link, numbered from `first`; returns the subject's
+        pg:qualifiedInvolvement values. `inferred` is the comment of an involvement the text
+        does not state."""
+        iris = []
+        for n, link in enumerate(links, start=first):
+            iri = f"{subject}/involvement/{n}"
+            iris.append(term(iri))
+            props = [
+                ("pg:institution", [term(link.iri)]),
+                ("pg:role", [term(link.role)]),
+                ("pg:inferred", ["true" if inferred else "false"]),
+                ("rdfs:comment", [inferred] if inferred else []),
+            ]
+            self.block("", iri, [str(PG.Involvement)], props, [] if inferred else [link.span])
+        return iris
 
-@lru_cache(maxsize=1)
-def _roles_by_shortcut() -> dict[str, str]:
-    """Role concept by its stated shortcut property, as the ontology pairs them."""
-    store = ox.Store()
-    store.load(path=str(data_dir("ontology") / "plangraph.ttl"), format=ox.RdfFormat.TURTLE)
-    pattern = store.quads_for_pattern(None, ox.NamedNode(str(PG.statedShortcut)), None, None)
-    return {q.object.value: q.subject.value for q in pattern}
+
+def _occurrences(text: str, quotes: set[str]) -> dict[str, list[int]]:
+    """Where each quote occurs in the text, found in one regex pass over candidate starts (a
+    quote's first characters), not one scan of the text per quote."""
+    keys = {q[:12] for q in quotes if q}
+    out: dict[str, list[int]] = {q: [] for q in quotes}
+    if not keys:
+        return out
+    by_key: dict[str, list[str]] = {}
+    for q in quotes:
+        by_key.setdefault(q[:12], []).append(q)
+    pattern = re.compile(f"(?=({trie_pattern(keys)}))")
+    for m in pattern.finditer(text):
+        pos = m.start()
+        for quote in by_key.get(m.group(1), ()):
+            if text.startswith(quote, pos):
+                out[quote].append(pos)
+    return out
 
 
-def role_of(prop: str) -> str:
-    """The role concept a draft's role property stands for; unknown ones are pg:NamedRole."""
-    return _roles_by_shortcut().get(prop, str(PG.NamedRole))
+def _context(text: str, start: int, end: int, others: list[int]) -> tuple[str, str]:
+    """The shortest text before (or after) a quote that no other occurrence shares. A quote
+    repeated more than CONTEXT_OTHERS times (a text pasted twice, a boilerplate line) gets the
+    longest context tried and no search: its oa:TextPositionSelector says which one it is."""
+    length = end - start
+    if len(others) > CONTEXT_OTHERS:
+        return text[max(0, start - CONTEXT_MAX) : start], text[end : end + CONTEXT_MAX]
+    for k in range(1, CONTEXT_MAX + 1):
+        prefix = text[max(0, start - k) : start]
+        if all(text[max(0, p - k) : p] != prefix for p in others):
+            return prefix, ""
+        suffix = text[end : end + k]
+        if all(text[p + length : p + length + k] != suffix for p in others):
+            return "", suffix
+    return text[max(0, start - CONTEXT_MAX) : start], text[end : end + CONTEXT_MAX]
 
 
 def label_of(element: Element) -> str | None:
@@ -155,7 +215,6 @@ def write(
     edition_id: str,
     *,
     title: str | None,
-    issuer: list[str] | None,
     date: str | None,
 ) -> Draft:
     base = BASE_IRI
@@ -171,7 +230,10 @@ def write(
         else:
             iris[id(element)] = f"{edition}/{element.kind}/{element.number}"
     layout_iri = f"{edition}/layout"
-    counts = {kind: len(structure.of(kind)) for kind in ("principle", "goal", "area", "task")}
+    counts = {kind: len(structure.of(kind)) for kind in ("principle", "goal", "task")}
+    areas = structure.of("area")
+    counts["area"] = sum(not a.implicit for a in areas)  # as printed
+    counts["implicit_area"] = sum(a.implicit for a in areas)
     counts["safeguard"] = len(structure.of("safeguard"))
 
     # -- the edition ------------------------------------------------------------------------
@@ -184,17 +246,43 @@ def write(
     if title_text:
         props += [("dcterms:title", [literal(title_text, "zh")])]
         props += [("rdfs:label", [literal(title_text, "zh")])]
-    issuers = list(issuer or [])
-    if not issuers and facts.issuer is not None:
-        issuers = [facts.issuer.iri]
-        spans.append(facts.issuer.span)
-    issuer_span = facts.issuer.span if facts.issuer is not None and not issuer else None
-    props.append(
-        (
-            "pg:qualifiedInvolvement",
-            [w.involvement(i, str(PG.IssuingRole), issuer_span) for i in issuers],
+    stated: list[Link] = []
+    given: list[Link] = []
+    if facts.given_issuers:
+        given = [Link(str(PG.IssuingRole), i, (0, 0)) for i in facts.given_issuers]
+    elif facts.issuer is not None:
+        stated.append(Link(str(PG.IssuingRole), facts.issuer.iri, facts.issuer.span))
+    if facts.approver is not None:
+        stated.append(Link(str(PG.ApprovingRole), facts.approver.iri, facts.approver.span))
+    note = (
+        literal("发布机构由运行 plangraph ingest 的编辑给出（--issuer），原文未写明。", "zh")
+        + " , "
+        + literal(
+            "The issuer was given by the curator who ran plangraph ingest (--issuer); the text "
+            "does not name it.",
+            "en",
         )
     )
+    involvements = w.involvements(edition, stated)
+    involvements += w.involvements(edition, given, inferred=note, first=len(stated) + 1)
+    if facts.inferred_issuer is not None:
+        iri, basis, _ = facts.inferred_issuer
+        why = (
+            literal(
+                f"发布机构为推断：原文未写明发布机关，标题“{basis}”表明其所属行政区划，"
+                "故推定为该地人民政府，请核对。",
+                "zh",
+            )
+            + " , "
+            + literal(
+                f"Issuer inferred: the text names no issuing body; its title “{basis}” names the "
+                "jurisdiction, so the people's government of that place is assumed. Check it.",
+                "en",
+            )
+        )
+        link = Link(str(PG.IssuingRole), iri, (0, 0))
+        involvements += w.involvements(edition, [link], inferred=why, first=len(involvements) + 1)
+    props.append(("pg:qualifiedInvolvement", involvements))
     issue_date = date
     if issue_date is None and facts.issue_date is not None:
         issue_date, span = facts.issue_date
@@ -227,6 +315,26 @@ def write(
                 f"Plan period inferred: the text says only “{quote}” and names no years; the "
                 f"start year is that of the issue (or in-force) date, {start}, and the end year "
                 f"counts {years} years from it, {start + years - 1}.",
+                "en",
+            ),
+        ]
+    elif (issue_date or facts.in_force) and any(t.deadline for t in facts.targets):
+        last = max((t for t in facts.targets if t.deadline), key=lambda t: t.deadline or 0)
+        start = int((issue_date or facts.in_force[0])[:4])  # type: ignore[index]
+        end = last.deadline or start
+        props.append(("pg:startYear", [literal(str(start), datatype=str(XSD.gYear))]))
+        props.append(("pg:endYear", [literal(str(end), datatype=str(XSD.gYear))]))
+        spans.append(last.span)
+        comments = [
+            literal(
+                f"规划期为推断：原文未写起止年份；起始年取印发（或施行）日期所在的{start}年，"
+                f"结束年取目标中最晚的期限{end}年。",
+                "zh",
+            ),
+            literal(
+                f"Plan period inferred: the text names no years; the start year is that of the "
+                f"issue (or in-force) date, {start}, and the end year the latest deadline of its "
+                f"targets, {end}.",
                 "en",
             ),
         ]
@@ -294,6 +402,24 @@ def write(
         if element.heading:
             props.append(("pg:heading", [literal(element.heading, "zh")]))
         label = label_of(element) if element.kind != "preamble" else "序言"
+        if element.implicit:
+            label = "全部任务（原文未分组）"
+            props.append(
+                (
+                    "rdfs:comment",
+                    [
+                        literal(
+                            "原文未把任务分组；此任务方面由 plangraph ingest 设立，涵盖全部任务。",
+                            "zh",
+                        ),
+                        literal(
+                            "The text does not group its tasks; plangraph ingest made this one "
+                            "task area to hold them all.",
+                            "en",
+                        ),
+                    ],
+                )
+            )
         if element.kind == "layout" and facts.layout is not None:
             label = facts.layout.label
         if label:
@@ -303,13 +429,12 @@ def write(
         themes = facts.themes.get(id(element), [])
         theme_links += len(themes)
         props.append(("pg:theme", [term(t) for t in themes]))
-        involvements = []
-        for prop, iri in facts.links.get(id(element), []):
-            # the element's span names the institution: the draft's evidence for the role
-            involvements.append(w.involvement(iri, role_of(prop), element.evidence))
-            institutions.add(iri)
-        props.append(("pg:qualifiedInvolvement", involvements))
-        spans = [element.evidence]
+        places = facts.places.get(id(element), [])
+        props.append(("pg:concernsPlace", [term(p.iri) for p in places]))
+        links = facts.links.get(id(element), [])
+        institutions.update(link.iri for link in links)
+        props.append(("pg:qualifiedInvolvement", w.involvements(subject, links)))
+        spans = [element.evidence] + [p.span for p in places]
         if element.kind == "layout" and facts.layout is not None:
             spans.append(facts.layout.span)
         w.block(element.path, subject, [cls], props, spans)
@@ -322,15 +447,29 @@ def write(
 
     # -- institutions the registry lacks, found by their form ---------------------------------
     for new in facts.new_institutions.values():
-        props = [("rdfs:label", [literal(new.label, "zh")])]
+        labels = [literal(new.label, "zh"), literal(pinyin_label(new.label), "en")]
+        props = [("rdfs:label", labels)]
+        if new.written and new.written != new.label:
+            props.append(("skos:altLabel", [literal(new.written, "zh")]))
         if new.parent:
             props.append(("pg:subOrganizationOf", [term(new.parent)]))
+        comments = [literal(MACHINE_EN[0], "zh"), literal(MACHINE_EN[1], "en")]
         if new.comment:
-            props.append(
-                ("rdfs:comment", [literal(new.comment[0], "zh"), literal(new.comment[1], "en")])
-            )
+            comments = [literal(new.comment[0], "zh"), literal(new.comment[1], "en"), *comments]
+        props.append(("rdfs:comment", comments))
         w.block(
             "新机构（草稿）/ institution not in the registry", new.iri, new.types, props, [new.span]
+        )
+
+    # -- places the registry lacks, listed in the layout ------------------------------------
+    for place in facts.new_places.values():
+        labels = [literal(place.label, "zh"), literal(pinyin_label(place.label), "en")]
+        props = [
+            ("rdfs:label", labels),
+            ("rdfs:comment", [literal(MACHINE_EN[0], "zh"), literal(MACHINE_EN[1], "en")]),
+        ]
+        w.block(
+            "新地点（草稿）/ place not in the registry", place.iri, [place.cls], props, [place.span]
         )
 
     # -- the source document ------------------------------------------------------------------
@@ -345,12 +484,12 @@ def write(
                 "rdfs:comment",
                 [
                     literal(
-                        f"读取编码：{source.encoding}；pg:start/pg:end 为按该编码解码后"
+                        f"读取编码：{source.encoding}；oa:start/oa:end 为按该编码解码后"
                         "文本的码位偏移（从 0 起，不含结束位置，换行符按原样计数）。",
                         "zh",
                     ),
                     literal(
-                        f"Read as {source.encoding}; pg:start/pg:end are 0-based code-point "
+                        f"Read as {source.encoding}; oa:start/oa:end are 0-based code-point "
                         "offsets into the text so decoded (end exclusive, line breaks counted "
                         "as they are).",
                         "en",
@@ -369,14 +508,15 @@ def write(
     header = [
         f"# Draft edition {edition_id}, machine-extracted by plangraph ingest {__version__}.",
         f"# Source: {source.name} (sha256 {source.sha256}, read as {source.encoding}).",
-        "# Every pg:evidence span satisfies text[start:end] == quote (0-based code points).",
+        "# Every pg:evidence span satisfies text[oa:start:oa:end] == oa:exact (code points).",
         f"# Loaded into the named graph <{edition}>. Review before committing to graph/.",
         "",
         f"@base <{BASE_IRI}> .",
         *(f"@prefix {p}: <{ns}> ." for p, ns in PREFIXES.items()),
     ]
-    turtle = "\n".join(header) + "\n\n" + "\n\n".join(w.blocks) + "\n"
-    return Draft(turtle, edition, source, counts, list(structure.warnings) + facts.warnings)
+    turtle = "\n".join(header) + "\n\n" + w.render() + "\n"
+    warnings = list(structure.warnings) + facts.warnings
+    return Draft(turtle, edition, source, counts, warnings, facts.review)
 
 
 def _class(kind: str) -> str:
@@ -427,17 +567,15 @@ def _layout(w: _Writer, edition: str, iri: str, layout: Layout, path: str) -> No
 def _zones(w: _Writer, edition_id: str, layout_iri: str, layout: Layout, path: str) -> None:
     seen: dict[str, int] = {}
     for zone in layout.zones:
-        role = zone.role.rsplit("#", 1)[-1].lower()
+        role = zone.role.rstrip("/").rsplit("/", 1)[-1].lower()
         seen[role] = seen.get(role, 0) + 1
         zone.iri = f"{BASE_IRI}zone/draft-{edition_id}-{role}-{seen[role]}"
         props = [
+            ("pg:zoneRole", [term(zone.role)]),
             ("pg:inLayout", [term(layout_iri)]),
             ("rdfs:label", [literal(zone.label, "zh")]),
             ("pg:hasPlace", [term(p.iri) for p in zone.places]),
             ("pg:function", [literal(zone.function, "zh")] if zone.function else []),
         ]
         spans = [zone.span] + [p.span for p in zone.places]
-        # The extraction names a role by its deprecated pg:Zone subclass: pg:Core → zone-role/core
-        concept = f"{BASE_IRI}zone-role/{zone.role.rsplit('#', 1)[-1].lower()}"
-        props.insert(0, ("pg:zoneRole", [term(concept)]))
         w.block(f"{path} — {zone.label}", zone.iri, [str(PG.Zone)], props, spans)

@@ -6,11 +6,19 @@ number, a tag or a list is written); the words they look for come from the gazet
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from plangraph.config import BASE_IRI
+from plangraph.ingest.discover import (
+    Body,
+    Finder,
+    Jurisdiction,
+    draft_slug,
+    jurisdiction_of,
+    list_places,
+)
 from plangraph.ingest.gazetteer import Gazetteer, Match, document_key, name_key
 from plangraph.ingest.reading import Source
 from plangraph.ingest.structure import (
@@ -34,19 +42,13 @@ BASIS_VERBS = re.compile(
     r"(?:贯彻落实|贯彻|落实|根据|按照|依据)[ \t]*((?:《[^》\n]{2,80}》[、和及与,]?)+)"
 )
 TITLE_YEARS = re.compile(r"(\d{4})[ \t]*年?[ \t]*[-—–~至到][ \t]*(\d{4})[ \t]*年")
-DURATION = re.compile(r"用[ \t]*([\d一二两三四五六七八九十]+)[ \t]*年(?:左右)?(?:的)?时间")
+DURATION = re.compile(
+    r"用[ \t]*([\d一二两三四五六七八九十]+)[ \t]*年(?:左右)?(?:的)?时间"
+    r"|有效期(?:为|至)?[ \t]*([\d一二两三四五六七八九十]+)[ \t]*年"
+)
 IN_FORCE = re.compile(r"自(\d{4})年(\d{1,2})月(\d{1,2})日起(?:施行|实施)")
 TAG_VALUE_END = re.compile(r"[;。)\]\n]")
 TAG_SPLIT = re.compile(r"[、,/]|[ \t]+")  # not 和: 经济和信息化局 is one name
-# What stops a name when reading leftwards from its ending: punctuation, function characters,
-# and the verbs plans put before the bodies they name (parsing rules, not names).
-NAME_STOP_CHARS = set("的和与及或在对为把被向从由以将等了是并其之各该到于给让使")
-NAME_STOP_VERBS = re.compile(
-    r"支持|推动|推进|建设|设立|成立|组建|筹建|依托|发挥|鼓励|引导|加强|联合|协同|配合|会同|协助|"
-    r"打造|争取|积极|加快|参与|深化|落实|通过|围绕|吸引|引进|培育|搭建|构建|完善|发展|研究|"
-    r"探索|提升|服务|面向|指导|组织|开展|举办|申报|对接|加入"
-)
-NAME_MAX = 20
 UNTYPED = (
     "类型为推定：原文在责任分工中列出该单位，但其名称未显示机构类型，暂按政府部门处理，请核对。",
     "Type assumed: the text lists this unit in a responsibility tag, but its name does not show "
@@ -61,6 +63,15 @@ class Mention:
     iri: str
     span: Span
     quote: str
+
+
+@dataclass
+class Link:
+    """An element's stated involvement of an institution: its role concept and the span."""
+
+    role: str
+    iri: str
+    span: Span
 
 
 @dataclass
@@ -80,11 +91,32 @@ class Target:
 @dataclass
 class NewInstitution:
     iri: str
-    label: str
+    label: str  # the full name, a relative one resolved (市金融局 → 北京市金融局)
     types: list[str]
     span: Span
     parent: str | None = None  # pg:subOrganizationOf, for the units of a known body
     comment: tuple[str, str] | None = None
+    written: str = ""  # as the text writes it, when it differs from the label
+
+
+@dataclass
+class NewPlace:
+    iri: str
+    label: str
+    cls: str
+    span: Span
+
+
+@dataclass
+class Review:
+    """One thing a curator must look at, with where the text says it."""
+
+    kind: str  # new institution, new place, resolved, collective, role from a verb, …
+    text: str
+    span: Span
+    why: str
+    element: Element | None = None
+    iri: str | None = None
 
 
 @dataclass
@@ -112,40 +144,190 @@ class Extraction:
     issue_date: tuple[str, Span] | None = None
     in_force: tuple[str, Span] | None = None
     issuer: Mention | None = None
+    given_issuers: list[str] = field(default_factory=list)  # given by the caller (--issuer)
+    inferred_issuer: tuple[str, str, Span] | None = None  # IRI, the title it rests on, its span
+    issuer_name: tuple[str, Span, int] | None = None  # a head line naming a body by its form
+    approver: Mention | None = None
+    addressees: tuple[str, Span] | None = None
     years: tuple[int, int, Span] | None = None
     duration: tuple[int, Span] | None = None  # 力争用5年时间: the plan's length, no years given
     document_labels: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)
     basis: list[tuple[str, str, Span, bool]] = field(default_factory=list)  # iri, title, span, new
     themes: dict[int, list[str]] = field(default_factory=dict)  # id(element) → themes
-    links: dict[int, list[tuple[str, str]]] = field(default_factory=dict)  # (property, IRI)
+    places: dict[int, list[Mention]] = field(default_factory=dict)  # places an element concerns
+    links: dict[int, list[Link]] = field(default_factory=dict)
     new_institutions: dict[str, NewInstitution] = field(default_factory=dict)
+    new_places: dict[str, NewPlace] = field(default_factory=dict)
     targets: list[Target] = field(default_factory=list)
     layout: Layout | None = None
     warnings: list[str] = field(default_factory=list)
+    review: list[Review] = field(default_factory=list)
+    parent_types: dict[str, set[str]] = field(default_factory=dict)
+    jurisdiction: Jurisdiction = field(default_factory=Jurisdiction)
 
 
-def draft_slug(kind: str, name: str) -> str:
-    """A stable slug for a resource the registry lacks: same name, same IRI on every run."""
-    return f"{kind}/draft-{hashlib.sha256(name.encode()).hexdigest()[:10]}"
-
-
-def extract(source: Source, structure: Structure, gaz: Gazetteer, base: str) -> Extraction:
-    out = Extraction(document_labels=gaz.document_labels)
+def extract(
+    source: Source,
+    structure: Structure,
+    gaz: Gazetteer,
+    base: str,
+    issuers: list[str] | None = None,
+    issuer_names: list[str] | None = None,
+) -> Extraction:
+    """Every fact of a parsed text. The issuers the caller gives (registry IRIs, or names)
+    fix the plan's jurisdiction; without them it is read from the issuing body the text names,
+    or its title, and the issuer is inferred from it."""
+    out = Extraction(document_labels=gaz.document_labels, parent_types=gaz.institution_types)
     _head(source, structure, gaz, out)
+    names = [name_key(n) for n in issuer_names or []]
+    out.jurisdiction = _jurisdiction(structure, gaz, issuers or [], out, names)
+    finder = Finder(gaz, out.jurisdiction)
+    out.given_issuers = list(issuers or [])
+    for name in names:
+        body = finder.tagged(name)
+        body.why = "the issuer the curator named (--issuer)"
+        iri = _register(body, Stretch([]), base, out, None, str(PG.IssuingRole))
+        if iri is not None:
+            out.given_issuers.append(iri)
+    _notice(structure, gaz, base, out, finder)
+    if not out.given_issuers and out.issuer is None:
+        _infer_issuer(structure, base, out, finder)
     for element in structure.of("preamble")[:1]:
         _basis(element, gaz, base, out)
     for element in structure.elements:
         if element.kind in {"principle", "goal", "area", "task", "safeguard", "layout"}:
             out.themes[id(element)] = _themes(element, gaz)
+            out.places[id(element)] = _concerned(element, gaz)
         if element.kind in {"goal", "task", "safeguard"}:
-            out.links[id(element)] = _institutions(element, gaz, base, out)
+            out.links[id(element)] = _institutions(element, gaz, base, out, finder)
         if element.kind == "goal":
             out.targets.extend(_targets(element, gaz))
     _layout(structure, gaz, out)
+    _unsettled(structure, out)
     return out
 
 
+HEADING_ALONE = 20  # a short line without a full stop is a heading, not unread content
+AMOUNT = re.compile(r"(?:最高|不超过|最多|up to)?[ \t]*(\d+(?:\.\d+)?)[ \t]*(万|亿)?元")
+
+
+def _unsettled(structure: Structure, out: Extraction) -> None:
+    """What the draft leaves for a curator: paragraphs no element holds, money amounts the
+    model has no unit for, targets read without a comparator cue, bodies typed by assumption."""
+    covered = sorted(e.evidence for e in structure.elements)
+    head_tail = set(structure.head) | set(structure.tail)
+    for index, para in enumerate(structure.paras):
+        if index in head_tail or (structure.title and para is structure.title.parts[0][0]):
+            continue
+        start, end = para.start, para.end
+        heading = "。" not in para.norm and len(para.norm) <= HEADING_ALONE
+        if not heading and not any(lo <= start and end <= hi for lo, hi in covered):
+            out.review.append(Review("unparsed", para.raw, (start, end), "in no element"))
+    for element in structure.elements:
+        if element.kind in ("task", "safeguard", "goal") and element.full is not None:
+            for m in AMOUNT.finditer(element.full.norm):
+                span = element.full.span(*m.span())
+                why = "a money amount: the model has no currency unit, so no target was made"
+                out.review.append(
+                    Review("amount", element.full.raw[slice(*m.span())], span, why, element)
+                )
+    for target in out.targets:
+        if target.comparator == str(PG.Exactly):
+            why = "no comparator cue: read as exactly the number"
+            out.review.append(Review("low confidence", target.text, target.span, why, target.goal))
+    for new in out.new_institutions.values():
+        if new.comment is UNTYPED:
+            why = "type assumed (government body): the name does not show the type"
+            out.review.append(
+                Review("low confidence", new.written or new.label, new.span, why, None, new.iri)
+            )
+
+
 # -- edition facts from the covering notice, title and closing clause ---------------------
+
+
+def _names_of(iri: str, gaz: Gazetteer) -> list[str]:
+    return [name for name, value in gaz.institutions.items() if value == iri]
+
+
+def _jurisdiction(
+    structure: Structure,
+    gaz: Gazetteer,
+    issuers: list[str],
+    out: Extraction,
+    given: list[str],
+) -> Jurisdiction:
+    """The plan's city and district: from the issuers' names, the issuing body in the head,
+    or a jurisdiction the title starts with (北京加快推进… → 北京市)."""
+    names = [n for iri in issuers for n in _names_of(iri, gaz)] + given
+    if not names and out.issuer is not None:
+        names = [name_key(out.issuer.quote), *_names_of(out.issuer.iri, gaz)]
+    if not names and out.issuer_name is not None:
+        names = [out.issuer_name[0]]
+    found = jurisdiction_of(names, gaz) if names else Jurisdiction()
+    if found.city is None and found.district is None and structure.title is not None:
+        title = structure.title.norm.strip()
+        district = re.match(r"([\u4e00-\u9fff]{2,4}?市)?([\u4e00-\u9fff]{1,4}?区)", title)
+        for size in range(min(8, len(title)), 1, -1):
+            head = title[:size]
+            if head in gaz.jurisdictions or re.fullmatch(r"[\u4e00-\u9fff]{2,4}市", head):
+                city = head if head.endswith("市") else head + "市"
+                return Jurisdiction(city, district.group(2) if district else None, True)
+        if district and district.group(1):
+            return Jurisdiction(district.group(1), district.group(2), True)
+    return found
+
+
+def _infer_issuer(structure: Structure, base: str, out: Extraction, finder: Finder) -> None:
+    """No issuer given or named: the people's government of the jurisdiction the title names
+    (北京市朝阳区… → 朝阳区人民政府), as an inference the draft says it is."""
+    jur = out.jurisdiction
+    if not jur.from_title or structure.title is None:
+        return
+    place = jur.district or jur.city
+    if place is None:
+        return
+    name = f"{jur.city or ''}{jur.district or ''}人民政府" if jur.district else f"{place}人民政府"
+    body = finder.tagged(name)
+    body.why = "issuer inferred from the jurisdiction the title names"
+    iri = _register(body, structure.title, base, out, None, str(PG.IssuingRole), span=False)
+    if iri is not None:
+        out.inferred_issuer = (iri, structure.title.raw.strip(), structure.title.whole)
+
+
+APPROVAL = re.compile(r"经([\u4e00-\u9fff]{2,20}?)(?:同意|批准)")
+ADDRESSEES = re.compile(r"^[^。]{4,200}[:：]$")
+
+
+def _notice(
+    structure: Structure, gaz: Gazetteer, base: str, out: Extraction, finder: Finder
+) -> None:
+    """The covering notice (通知): its issuing body, the body whose approval it cites
+    (经市政府同意), and its addressees, each with its span."""
+    for index in structure.head:
+        para = structure.paras[index]
+        stretch = Stretch([(para, 0, len(para.raw))])
+        norm = para.norm
+        if out.issuer is None and out.issuer_name is not None and index == out.issuer_name[2]:
+            body = finder.tagged(out.issuer_name[0])
+            body.start, body.end = 0, len(norm)
+            body.why = "the issuing body the covering notice names"
+            iri = _register(body, stretch, base, out, None, str(PG.IssuingRole))
+            if iri is not None:
+                out.issuer = Mention(iri, stretch.whole, para.raw)
+        approval = APPROVAL.search(norm)
+        if approval and out.approver is None:
+            body = finder.tagged(approval.group(1))
+            body.start, body.end = approval.span(1)
+            body.why = "the body whose approval the notice cites"
+            iri = _register(body, stretch, base, out, None, str(PG.ApprovingRole))
+            if iri is not None:
+                out.approver = Mention(iri, stretch.span(*approval.span()), para.raw)
+        if ADDRESSEES.match(norm) and out.addressees is None:
+            out.addressees = (para.raw.rstrip(":："), stretch.whole)
+            out.review.append(
+                Review("addressees", para.raw, stretch.whole, "the notice's addressees")
+            )
 
 
 def _head(source: Source, structure: Structure, gaz: Gazetteer, out: Extraction) -> None:
@@ -168,12 +350,15 @@ def _head(source: Source, structure: Structure, gaz: Gazetteer, out: Extraction)
         if date:
             y, m, d = (int(g) for g in date.groups())
             out.issue_date = (f"{y:04d}-{m:02d}-{d:02d}", stretch.whole)
-        iri = gaz.institutions.get(name_key(para.norm))
+        key = name_key(para.norm)
+        iri = gaz.institutions.get(key)
         if iri is not None:
             out.issuer = Mention(iri, stretch.whole, para.raw)
+        elif _issuing_body(key, gaz):
+            out.issuer_name = (key, stretch.whole, index)
     for para in structure.paras:
         found = DURATION.search(para.norm)
-        years = cn_number(found.group(1)) if found else None
+        years = cn_number(found.group(1) or found.group(2)) if found else None
         if found and years:
             out.duration = (years, Stretch([(para, 0, len(para.raw))]).span(*found.span()))
             break
@@ -184,6 +369,17 @@ def _head(source: Source, structure: Structure, gaz: Gazetteer, out: Extraction)
             y, m, d = (int(g) for g in found.groups())
             span = Stretch([(para, 0, len(para.raw))]).span(*found.span())
             out.in_force = (f"{y:04d}-{m:02d}-{d:02d}", span)
+
+
+def _issuing_body(line: str, gaz: Gazetteer) -> bool:
+    """A head line that is a government body's name and nothing else (上海市人民政府办公厅)."""
+    if not re.fullmatch(r"[\u4e00-\u9fff]{4,30}", line):
+        return False
+    return any(
+        line.endswith(ending) and len(line) > len(ending) + 1
+        for ending, cls in gaz.type_endings.items()
+        if cls == str(PG.GovernmentBody)
+    )
 
 
 def _basis(preamble: Element, gaz: Gazetteer, base: str, out: Extraction) -> None:
@@ -217,6 +413,18 @@ def _themes(element: Element, gaz: Gazetteer) -> list[str]:
     return found
 
 
+def _concerned(element: Element, gaz: Gazetteer) -> list[Mention]:
+    """The registry's places an element's text names, each at its first mention."""
+    full = element.full
+    if full is None:
+        return []
+    seen: dict[str, Mention] = {}
+    for m in gaz.matcher("places").find(full.norm):
+        if m.value not in seen:
+            seen[m.value] = Mention(m.value, full.span(m.start, m.end), full.raw[m.start : m.end])
+    return list(seen.values())
+
+
 # -- institutions -------------------------------------------------------------------------
 
 
@@ -229,29 +437,29 @@ def _inside(span: Span, ranges: list[Span]) -> bool:
 
 
 def _institutions(
-    element: Element, gaz: Gazetteer, base: str, out: Extraction
-) -> list[tuple[str, str]]:
-    """Registry names, responsibility tags, and new bodies recognised by the form of their name."""
+    element: Element, gaz: Gazetteer, base: str, out: Extraction, finder: Finder
+) -> list[Link]:
+    """Responsibility tags, registry names, and bodies the registry lacks found by their form."""
     full = element.full
     if full is None:
         return []
     norm = full.norm
     titles = _title_ranges(norm)
-    links: list[tuple[str, str]] = []
+    links: list[Link] = []
     tagged: list[Span] = []
 
-    def add(prop: str, iri: str) -> None:
-        if (prop, iri) not in links:
-            links.append((prop, iri))
+    def add(role: str, iri: str | None, at: Span) -> None:
+        if iri is not None and not any(k.role == role and k.iri == iri for k in links):
+            links.append(Link(role, iri, full.span(*at)))
 
     for word, value in _tags(norm, gaz):
         prop = gaz.role_words.get(word)
         if prop is None:
             out.warnings.append(
-                f"responsibility word {word!r} is not a label of any institution role in the "
-                "ontology, so its units are linked by pg:namesInstitution / 责任词未在本体中定义"
+                f"responsibility word {word!r} is not in the lexicon, so its units are linked "
+                "by pg:namesInstitution / 责任词不在词表中"
             )
-            prop = str(PG.namesInstitution)
+            prop = str(PG.NamedRole)
         tagged.append(value)
         pos = value[0]
         for name in TAG_SPLIT.split(norm[value[0] : value[1]]):
@@ -259,20 +467,26 @@ def _institutions(
             if len(name.strip()) < 2 or start < 0:
                 continue
             pos = start + len(name)
-            add(prop, _tagged_institution(name, full, (start, pos), gaz, base, out))
-    named = gaz.matcher("institutions").find(norm)
-    for m in named:
-        if _inside((m.start, m.end), titles) or _inside((m.start, m.end), tagged):
-            continue
-        unit = _unit_of(m, norm, full, gaz, base, out)
-        add(str(PG.namesInstitution), unit or m.value)
-    for new in _by_form(norm, full, named, titles + tagged, gaz, base, out):
-        add(str(PG.namesInstitution), new)
-    return [(p, i) for p, i in links if not (p == str(PG.namesInstitution) and _stated(links, i))]
+            body = finder.tagged(name.strip())
+            body.start, body.end = start, pos
+            add(prop, _register(body, full, base, out, element, prop), (start, pos))
+    known: dict[Span, str] = {}
+    for m in gaz.matcher("institutions").find(norm):
+        if not (_inside((m.start, m.end), titles) or _inside((m.start, m.end), tagged)):
+            known[(m.start, m.end)] = m.value
+    bodies = finder.find(norm, titles + tagged + list(known), known)
+    units = {b.start for b in bodies if b.parent is not None}
+    found = [(span, str(PG.NamedRole), iri, None) for span, iri in known.items()]
+    found = [f for f in found if f[0][0] not in units]
+    found += [((b.start, b.end), b.role or str(PG.NamedRole), None, b) for b in bodies]
+    for at, role, iri, body in sorted(found, key=lambda f: f[0]):
+        add(role, iri if body is None else _register(body, full, base, out, element, role), at)
+    named = str(PG.NamedRole)
+    return [k for k in links if not (k.role == named and _stated(links, k.iri))]
 
 
 def _tags(norm: str, gaz: Gazetteer) -> list[tuple[str, Span]]:
-    """`牵头单位：A；配合单位：B、C`: each role word (from the ontology, or any …单位) and the
+    """`牵头单位：A；配合单位：B、C`: each role word (from the lexicon, or any …单位) and the
     span of the units it lists, up to the next tag or the end of the clause."""
     if ":" not in norm:
         return []
@@ -287,138 +501,51 @@ def _tags(norm: str, gaz: Gazetteer) -> list[tuple[str, Span]]:
     return out
 
 
-def _stated(links: list[tuple[str, str]], iri: str) -> bool:
-    return any(i == iri and p != str(PG.namesInstitution) for p, i in links)
+def _stated(links: list[Link], iri: str) -> bool:
+    return any(k.iri == iri and k.role != str(PG.NamedRole) for k in links)
 
 
-def _type_of(name: str, gaz: Gazetteer) -> str | None:
-    for ending in sorted(gaz.type_endings, key=len, reverse=True):
-        if name.endswith(ending):
-            return gaz.type_endings[ending]
-    return None
-
-
-def _new(
-    name: str, raw: str, span: Span, types: list[str], base: str, out: Extraction, **kw: object
-) -> str:
-    iri = base + draft_slug("institution", name)
-    if iri not in out.new_institutions:
-        out.new_institutions[iri] = NewInstitution(iri, raw, types, span, **kw)  # type: ignore[arg-type]
-    return iri
-
-
-def _tagged_institution(
-    name: str, full: Stretch, at: Span, gaz: Gazetteer, base: str, out: Extraction
-) -> str:
-    key = name_key(name)
-    if key in gaz.institutions:
-        return gaz.institutions[key]
-    raw = full.raw[at[0] : at[1]].strip()
-    known = gaz.matcher("institutions").find(key)
-    if (
-        known
-        and known[0].start == 0
-        and str(PG.CentralBank) in gaz.institution_types.get(known[0].value, set())
-    ):  # 中国人民银行上海分行: a unit of the central bank
-        unit = [str(PG.CentralBankUnit)]
-        return _new(key, raw, full.span(*at), unit, base, out, parent=known[0].value)
-    cls = _type_of(key, gaz)
-    comment = None
-    if cls is None:
-        cls = str(PG.GovernmentBody)
-        comment = UNTYPED
-    return _new(key, raw, full.span(*at), [cls], base, out, comment=comment)
-
-
-def _unit_of(
-    m: Match, norm: str, full: Stretch, gaz: Gazetteer, base: str, out: Extraction
-) -> str | None:
-    """人民银行数字货币研究所-like: a central bank named, then a unit of it by its form."""
-    if str(PG.CentralBank) not in gaz.institution_types.get(m.value, set()):
-        return None
-    end = m.end
-    while end < len(norm) and end - m.end < NAME_MAX and _name_char(norm[end]):
-        end += 1
-    suffix = norm[m.end : end]
-    verb = NAME_STOP_VERBS.search(suffix)
-    if verb is not None:
-        suffix = suffix[: verb.start()]
-    for k in range(len(suffix), 1, -1):
-        if _type_of(suffix[:k], gaz) is not None:
-            stop = m.end + k
-            return _new(
-                norm[m.start : stop],
-                full.raw[m.start : stop],
-                full.span(m.start, stop),
-                [str(PG.CentralBankUnit)],
-                base,
-                out,
-                parent=m.value,
-            )
-    return None
-
-
-def _name_char(ch: str) -> bool:
-    return "\u4e00" <= ch <= "\u9fff" and ch not in NAME_STOP_CHARS
-
-
-def _by_form(
-    norm: str,
+def _register(
+    body: Body,
     full: Stretch,
-    named: list[Match],
-    skip: list[Span],
-    gaz: Gazetteer,
     base: str,
     out: Extraction,
-) -> list[str]:
-    """New bodies: a name ending the way an institution type's names end (…研究院, …协会), that
-    starts with a jurisdiction or registered place (上海市…, 中关村…) or 中国/全国/国家/国际."""
-    if not gaz.type_endings:
-        return []
-    taken = [(m.start, m.end) for m in named] + skip
-    found = []
-    for m in gaz.pattern("type_endings").finditer(norm):
-        end = m.end()
-        if any(lo < end and m.start() < hi for lo, hi in taken):
-            continue
-        start = m.start()
-        while start > 0 and end - start < NAME_MAX and _name_char(norm[start - 1]):
-            start -= 1
-        run = norm[start:end]
-        verbs = list(NAME_STOP_VERBS.finditer(run[: m.start() - start]))
-        if verbs:
-            start += verbs[-1].end()
-        offset = _proper_start(norm[start : m.start()], gaz)
-        if offset is None:
-            continue
-        start += offset
-        if end - start < len(m.group()) + 2:
-            continue
-        name = norm[start:end]
-        cls = gaz.type_endings[m.group()]
-        found.append(_new(name, full.raw[start:end], full.span(start, end), [cls], base, out))
-        taken.append((start, end))
-    return found
-
-
-NATIONAL = ("中国", "中华", "全国", "国家")
-NATIONAL_MIDDLE_MIN = 3  # 国家金融监管部门 is a category; 中国互联网金融协会 a name
-
-
-def _proper_start(stem: str, gaz: Gazetteer) -> int | None:
-    """Where a proper name starts in the text before a type ending: at a jurisdiction that
-    government bodies are named after (上海市, 西城区; from the registry), at 市/区 opening the
-    run, or at 中国/全国/国家 with a distinctive middle part."""
-    for i in range(len(stem) - 1):
-        rest = stem[i:]
-        if any(rest.startswith(j) for j in gaz.jurisdictions):
-            return i
-        national = rest.startswith(NATIONAL) and not rest.startswith(("国家级", "全国性"))
-        if national and len(rest) - 2 >= NATIONAL_MIDDLE_MIN:
-            return i
-    if stem[:1] in ("市", "省", "区", "县") and len(stem) >= 3:
-        return 0
-    return None
+    element: Element | None,
+    role: str,
+    span: bool = True,
+) -> str | None:
+    """The IRI of a body: the registry's, or a draft one minted and listed for review.
+    A collective actor (各区政府) is listed for review and linked to nothing. With `span`
+    false (or an empty stretch) the body's name is not a quote of the text."""
+    quoted = span and bool(full.parts)
+    where = full.span(body.start, body.end) if quoted else (0, 0)
+    raw = full.raw[body.start : body.end] if quoted else body.name
+    if body.collective:
+        out.review.append(
+            Review("collective", raw, where, "a group of bodies, not linked", element)
+        )
+        return None
+    if body.iri is not None:
+        if body.full != body.name:
+            why = f"{raw} read as {body.full} (the plan's own jurisdiction)"
+            out.review.append(Review("resolved", raw, where, why, element))
+        return body.iri
+    types = [body.cls] if body.cls else [str(PG.GovernmentBody)]
+    comment = None if body.cls else UNTYPED
+    if body.parent is not None and str(PG.CentralBank) in out.parent_types.get(body.parent, set()):
+        types = [str(PG.CentralBankUnit)] + [t for t in types if t != str(PG.CentralBankUnit)]
+    iri = base + draft_slug("institution", body.full)
+    if iri not in out.new_institutions:
+        out.new_institutions[iri] = NewInstitution(
+            iri, body.full, types, where, parent=body.parent, comment=comment, written=raw
+        )
+        why = body.why or "responsibility tag"
+        out.review.append(Review("new institution", raw, where, why, element, iri))
+    if role != str(PG.NamedRole) and body.role == role:
+        out.review.append(
+            Review("role from a verb", raw, where, f"role {role.rsplit('#', 1)[-1]}", element, iri)
+        )
+    return iri
 
 
 # -- targets ------------------------------------------------------------------------------
@@ -524,14 +651,17 @@ def _basis_of(clause: str, at: int, unit: str, gaz: Gazetteer) -> str | None:
 # -- spatial layout -----------------------------------------------------------------------
 
 
+NUMERALS = "[一二两三四五六七八九十多双]"
+
+
 def _layout(structure: Structure, gaz: Gazetteer, out: Extraction) -> None:
     """A layout phrase (一核多点, 两城、一带、一港) and, for each of its parts, the places the
     text lists for it: by a role word in the clause, or in the order the phrase names them."""
-    roles = {w: c for w, c in gaz.zone_roles.items() if len(w) == 1}
+    roles = {w: c for w, c in gaz.zone_roles.items() if w in gaz.zone_role_words}
     if not roles:
         return
-    chars = "".join(roles)
-    phrase = re.compile(rf"(?:[一二两三四五六七八九十多][{chars}][、,]?){{2,}}")
+    words = "|".join(re.escape(w) for w in sorted(roles, key=len, reverse=True))
+    phrase = re.compile(rf"(?:{NUMERALS}(?:{words})[、,]?){{2,}}")
     order = [e for e in structure.elements if e.kind == "layout"] + [
         e for e in structure.elements if e.kind != "layout"
     ]
@@ -543,12 +673,9 @@ def _layout(structure: Structure, gaz: Gazetteer, out: Extraction) -> None:
         if m is None:
             continue
         label = text.raw[m.start() : m.end()].rstrip("、,，")
-        parts = [
-            (p[0], roles[p[1]], p)
-            for p in re.findall(rf"([一二两三四五六七八九十多])([{chars}])", m.group())
-        ]
+        parts = [(p[0], roles[p[1]], p) for p in re.findall(rf"({NUMERALS})({words})", m.group())]
         layout = Layout(label, text.span(m.start(), m.start() + len(label)), element)
-        layout.zones = _zones(text, m.end(), parts, gaz)
+        layout.zones = _zones(text, m.end(), parts, gaz, out)
         if out.layout is None or (layout.zones and not out.layout.zones):
             out.layout = layout  # the first mention, unless a later one lists the places
         if layout.zones:
@@ -556,7 +683,11 @@ def _layout(structure: Structure, gaz: Gazetteer, out: Extraction) -> None:
 
 
 def _zones(
-    text: Stretch, after: int, parts: list[tuple[str, str, tuple[str, str]]], gaz: Gazetteer
+    text: Stretch,
+    after: int,
+    parts: list[tuple[str, str, tuple[str, str]]],
+    gaz: Gazetteer,
+    out: Extraction,
 ) -> list[Zone]:
     norm = text.norm
     tokens = {"".join(p[2]): p[1] for p in parts}
@@ -575,7 +706,7 @@ def _zones(
         lo_s, hi_s = sentence
         for lo, hi in _pieces(norm[:hi_s], lo_s, CLAUSE_BREAKS):
             clause = norm[lo:hi]
-            places = gaz.matcher("places").find(clause)
+            places = _places(clause, text, lo, gaz, out, cue_re.search(clause) is not None)
             masked = list(clause)
             for p in places:
                 masked[p.start : p.end] = "□" * (p.end - p.start)
@@ -617,6 +748,35 @@ def _zones(
     return zones
 
 
+def _places(
+    clause: str, text: Stretch, lo: int, gaz: Gazetteer, out: Extraction, in_layout: bool
+) -> list[Match]:
+    """The registry's places in a clause, and the places it lists that the registry lacks,
+    minted with draft IRIs and listed for review."""
+    known = gaz.matcher("places").find(clause)
+    found = list(known)
+    for a, b in list_places(clause, [(m.start, m.end) for m in known], gaz, in_layout):
+        name = clause[a:b]
+        role_token = re.fullmatch(NUMERALS, name[:1]) and name[1:] in gaz.zone_role_words
+        if name in gaz.zone_roles or role_token:
+            continue  # 两城, 一带: the layout's own parts, not places
+        iri = BASE_IRI + draft_slug("place", name)
+        span = text.span(lo + a, lo + b)
+        if iri not in out.new_places:
+            cls = next(
+                (
+                    c
+                    for e, c in sorted(gaz.place_endings.items(), key=lambda x: -len(x[0]))
+                    if name.endswith(e) and len(name) > len(e)
+                ),
+                str(PG.Place),
+            )
+            out.new_places[iri] = NewPlace(iri, text.raw[lo + a : lo + b], cls, span)
+            out.review.append(Review("new place", name, span, "listed in a layout", None, iri))
+        found.append(Match(a, b, iri))
+    return sorted(found, key=lambda m: m.start)
+
+
 def _token(parts: list[tuple[str, str, tuple[str, str]]], role: str) -> str:
     return next("".join(p[2]) for p in parts if p[1] == role)
 
@@ -634,9 +794,9 @@ def _pieces(norm: str, lo: int, breaks: re.Pattern[str]) -> list[Span]:
 
 def _functions(sentence: str, role: str, gaz: Gazetteer) -> list[str]:
     """建设金融科技应用示范城和核心技术创新城 → the stated functions, in order."""
-    chars = [w for w, c in gaz.zone_roles.items() if c == role and len(w) == 1]
+    own = [w for w, c in gaz.zone_roles.items() if c == role and w in gaz.zone_role_words]
     m = re.search(r"(?:建设|打造|建成|形成)([^,;。]+)", sentence)
-    if m is None or not chars:
+    if m is None or not own:
         return []
     names = [n.strip() for n in re.split(r"[和、及与]", m.group(1))]
-    return [n for n in names if n and n[-1] in chars and len(n) > 2]
+    return [n for n in names if n and n.endswith(tuple(own)) and len(n) > 2]

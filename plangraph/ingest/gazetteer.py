@@ -1,16 +1,20 @@
 """The names the ingester looks for, read from the RDF at run time: never restated in Python.
 
 Institutions, places, themes and basis documents come from the graph's registries and editions;
-comparator, basis and unit cue words, institution-type name endings, zone-role words and the
-responsibility-tag words come from the ontology (skos:altLabel and rdfs:label @zh).
+the words that signal things (comparator, basis and unit cues, institution and place name
+endings, responsibility tags, body cues, jurisdiction-relative prefixes, collective actors) come
+from the lexicon, `lexicon.ttl` beside this module (OntoLex-Lemon); zone-role words from the
+zone-role labels.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -20,67 +24,13 @@ from plangraph.config import default_data
 from plangraph.ingest.reading import fold
 from plangraph.namespace import PG
 
-_PREFIXES = """
-PREFIX oa: <http://www.w3.org/ns/oa#>
-PREFIX pg: <https://w3id.org/plangraph/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-"""
-# Names in zh (or without a language tag) of resources of a class or its subclasses.
-_NAMES = (
-    _PREFIXES
-    + """
-SELECT * WHERE {
-  ?type rdfs:subClassOf* ?class .
-  ?s a ?type .
-  ?s rdfs:label|skos:prefLabel|skos:altLabel ?name .
-  FILTER(isLiteral(?name) && (lang(?name) = "zh" || lang(?name) = ""))
-}"""
-)
-_CUES = (
-    _PREFIXES
-    + """
-SELECT * WHERE {
-  ?s a ?class ; skos:altLabel ?cue .
-  FILTER(lang(?cue) = "zh")
-}"""
-)
-_CLASS_WORDS = (
-    _PREFIXES
-    + """
-SELECT * WHERE {
-  ?class rdfs:subClassOf+ ?root .
-  ?class ?labelled ?word .
-  VALUES ?labelled { rdfs:label skos:altLabel }
-  FILTER(lang(?word) = "zh")
-}"""
-)
-_THEMES = (
-    _PREFIXES
-    + """
-SELECT ?s ?name ?scheme WHERE {
-  ?s a skos:Concept ; skos:inScheme ?scheme .
-  ?s rdfs:label|skos:prefLabel|skos:altLabel ?name .
-}"""
-)
-_ROLE_PROPERTIES = (
-    _PREFIXES
-    + """
-SELECT ?p ?word ?inferred WHERE {
-  ?p rdfs:subPropertyOf+ pg:involvesInstitution .
-  OPTIONAL { ?p rdfs:label|skos:altLabel ?word . FILTER(lang(?word) = "zh") }
-  BIND(EXISTS { ?p a pg:InferredProperty } AS ?inferred)
-}"""
-)
-_DOCUMENTS = (
-    _PREFIXES
-    + """
-SELECT ?s ?name ?label WHERE {
-  ?s a pg:BasisDocument .
-  { ?s rdfs:label|skos:altLabel ?name } UNION { ?s pg:evidence/oa:hasSelector/oa:exact ?name }
-  OPTIONAL { ?s rdfs:label ?label }
-}"""
-)
+# The queries live in queries/*.rq beside this module, read once.
+_NAMES = "names"
+_ZONE_ROLES = "zone-roles"
+_THEMES = "themes"
+_ROLES = "institution-roles"
+_DOCUMENTS = "documents"
+_EDITIONS = "editions"
 QUOTES = "“”‘’\"'「」『』"
 _QUOTE_TABLE = str.maketrans("", "", QUOTES + "《》〈〉<>")
 
@@ -136,11 +86,12 @@ class Matcher:
     def find(self, text: str) -> list[Match]:
         if self._pattern is None:
             return []
-        keep: list[int] | None = None
+        shifts: list[int] | None = None  # where each dropped quote would be in the bare text
         bare = text
-        if _QUOTE_RE.search(text):
-            keep = [i for i, ch in enumerate(text) if ch not in QUOTES]
-            bare = "".join(text[i] for i in keep)
+        quotes = [m.start() for m in _QUOTE_RE.finditer(text)]
+        if quotes:
+            shifts = [q - k for k, q in enumerate(quotes)]
+            bare = _QUOTE_RE.sub("", text)
         candidates = []
         for m in self._pattern.finditer(bare):
             found = m.group(1)
@@ -155,10 +106,11 @@ class Matcher:
             if any(taken[start:end]):
                 continue
             taken[start:end] = b"\x01" * (end - start)
-            if keep is None:
+            if shifts is None:
                 chosen.append(Match(start, end, value))
             else:
-                chosen.append(Match(keep[start], keep[end - 1] + 1, value))
+                last = end - 1 + bisect_right(shifts, end - 1)
+                chosen.append(Match(start + bisect_right(shifts, start), last + 1, value))
         return sorted(chosen, key=lambda m: m.start)
 
 
@@ -179,9 +131,16 @@ class Gazetteer:
     comparators: dict[str, str] = field(default_factory=dict)
     bases: dict[str, str] = field(default_factory=dict)
     units: dict[str, str] = field(default_factory=dict)
-    zone_roles: dict[str, str] = field(default_factory=dict)  # 核, 一核, 核心 … → class IRI
+    zone_roles: dict[str, str] = field(default_factory=dict)  # 核, 一核, 核心 … → role concept
+    zone_role_words: set[str] = field(default_factory=set)  # a role's own word: 核, 带, 组团
     role_words: dict[str, str] = field(default_factory=dict)  # 牵头单位 → property IRI
-    stated_roles: set[str] = field(default_factory=set)  # involvesInstitution, not inferred
+    weak_endings: dict[str, str] = field(default_factory=dict)  # 中心, 平台 … → class IRI
+    place_endings: dict[str, str] = field(default_factory=dict)  # 新片区, 科学城 … → class IRI
+    body_cues: dict[str, str] = field(default_factory=dict)  # 支持, 依托 … → property IRI
+    relative: dict[str, str] = field(default_factory=dict)  # 市, 本市, 区 … → "city"/"district"
+    collectives: set[str] = field(default_factory=set)  # 各区政府, 市有关部门 …
+    institution_roles: set[str] = field(default_factory=set)  # pg:InstitutionRole concepts
+    editions: set[str] = field(default_factory=set)  # IRIs of the editions already in the graph
 
     def __post_init__(self) -> None:
         self._matchers: dict[str, Matcher | re.Pattern[str]] = {}
@@ -211,31 +170,27 @@ def from_store(graph: store.GraphStore) -> Gazetteer:
     """Read every gazetteer from a loaded store (the shipped ontology and graph, or any other)."""
     gaz = Gazetteer()
 
-    def rows(query: str, **bindings: ox.NamedNode) -> Iterable[ox.QuerySolution]:
-        return graph.query(query, substitutions={ox.Variable(k): v for k, v in bindings.items()})
+    def rows(name: str, **bindings: ox.NamedNode) -> Iterable[ox.QuerySolution]:
+        substitutions = {ox.Variable(k): v for k, v in bindings.items()}
+        return graph.query(query_text(name), substitutions=substitutions)
 
     def node(term: object) -> ox.NamedNode:
         return ox.NamedNode(str(term))
 
+    read_lexicon(gaz)
     for row in rows(_NAMES, **{"class": node(PG.Institution)}):
-        iri, name, cls = row["s"].value, row["name"].value, row["type"].value
-        gaz.institutions.setdefault(name_key(name), iri)
+        iri, name, cls = row["s"].value, name_key(row["name"].value), row["type"].value
         gaz.institution_types.setdefault(iri, set()).add(cls)
+        # 市政府, 本市…: relative to a plan's jurisdiction, resolved per plan, never an alias
+        if not relative_name(name, gaz):
+            gaz.institutions.setdefault(name, iri)
     for row in rows(_NAMES, **{"class": node(PG.Place)}):
         gaz.places.setdefault(name_key(row["name"].value), row["s"].value)
-    for row in rows(_CLASS_WORDS, root=node(PG.Institution)):
+    for row in rows(_ZONE_ROLES):
         word = name_key(row["word"].value)
-        # the altLabels are the name endings; a class's own label (企业, 基金) is a category
-        if len(word) >= 2 and row["labelled"].value.endswith("altLabel"):
-            gaz.type_endings.setdefault(word, row["class"].value)
-    for row in rows(_CLASS_WORDS, root=node(PG.Zone)):
-        gaz.zone_roles.setdefault(name_key(row["word"].value), row["class"].value)
-    for kind, cls in (("comparators", PG.Comparator), ("bases", PG.CountingBasis)):
-        target = getattr(gaz, kind)
-        for row in rows(_CUES, **{"class": node(cls)}):
-            target.setdefault(name_key(row["cue"].value), row["s"].value)
-    for row in rows(_CUES, **{"class": node(PG.Unit)}):
-        gaz.units.setdefault(name_key(row["cue"].value), row["s"].value)
+        gaz.zone_roles.setdefault(word, row["role"].value)
+        if row["own"].value == "true":
+            gaz.zone_role_words.add(word)
     measures = "https://w3id.org/plangraph/theme/measures"
     for row in rows(_THEMES):
         iri, literal, scheme = row["s"].value, row["name"], row["scheme"].value
@@ -250,13 +205,7 @@ def from_store(graph: store.GraphStore) -> Gazetteer:
         elif literal.language in ("zh", None):
             # standards and space are in a tagging scheme and the measures scheme: both apply
             gaz.themes.setdefault(name_key(literal.value), iri)
-    for row in rows(_ROLE_PROPERTIES):
-        prop = row["p"].value
-        inferred = row["inferred"].value == "true"
-        if not inferred:
-            gaz.stated_roles.add(prop)
-            if row["word"] is not None:
-                gaz.role_words.setdefault(name_key(row["word"].value), prop)
+    gaz.institution_roles = {row["role"].value for row in rows(_ROLES)}
     for row in rows(_DOCUMENTS):
         if row["label"] is not None:
             labels = gaz.document_labels.setdefault(row["s"].value, [])
@@ -267,7 +216,61 @@ def from_store(graph: store.GraphStore) -> Gazetteer:
         if sum("\u4e00" <= ch <= "\u9fff" for ch in key) >= 4:
             gaz.documents.setdefault(key, row["s"].value)
     gaz.jurisdictions = _jurisdictions(gaz)
+    gaz.editions = {row["e"].value for row in rows(_EDITIONS)}
     return gaz
+
+
+_LEXICON_FIELDS = {
+    "comparator": "comparators",
+    "basis": "bases",
+    "unit": "units",
+    "name-ending": "type_endings",
+    "name-ending-in-context": "weak_endings",
+    "place-ending": "place_endings",
+    "responsibility-tag": "role_words",
+    "body-cue": "body_cues",
+}
+
+
+@lru_cache(maxsize=32)
+def _resource(name: str) -> str:
+    return (resources.files("plangraph.ingest") / name).read_text("utf-8")
+
+
+def query_text(name: str) -> str:
+    """The text of queries/{name}.rq, shipped with the package."""
+    return _resource(f"queries/{name}.rq")
+
+
+@lru_cache(maxsize=1)
+def _lexicon_rows() -> tuple[tuple[str, str, str], ...]:
+    lexicon = ox.Store()
+    lexicon.load(_resource("lexicon.ttl").encode(), format=ox.RdfFormat.TURTLE)
+    rows = lexicon.query(_resource("queries/lexicon.rq"))
+    return tuple(
+        (r["lexicon"].value.rsplit("/", 1)[-1], name_key(r["word"].value), r["denotes"].value)
+        for r in rows
+    )
+
+
+# 市场 is a word, not 市 + 场: a relative prefix is never the first character of these.
+NOT_RELATIVE = ("市场", "区域", "区块", "区位")
+
+
+def relative_name(name: str, gaz: Gazetteer) -> bool:
+    """Whether a name starts with a word standing for the plan's jurisdiction (市…, 本市…)."""
+    return not name.startswith(NOT_RELATIVE) and any(name.startswith(p) for p in gaz.relative)
+
+
+def read_lexicon(gaz: Gazetteer) -> None:
+    """Fill the word tables of a gazetteer from the lexicon; the first entry of a word wins."""
+    for kind, word, denotes in _lexicon_rows():
+        if kind in _LEXICON_FIELDS:
+            getattr(gaz, _LEXICON_FIELDS[kind]).setdefault(word, denotes)
+        elif kind == "relative-prefix":
+            gaz.relative[word] = "district" if denotes == str(PG.District) else "city"
+        elif kind == "collective":
+            gaz.collectives.add(word)
 
 
 def _jurisdictions(gaz: Gazetteer) -> set[str]:
@@ -289,12 +292,26 @@ def _jurisdictions(gaz: Gazetteer) -> set[str]:
 
 
 @lru_cache(maxsize=4)
-def _load(paths: tuple[str, ...], stamp: tuple[float, ...]) -> Gazetteer:
-    return from_store(store.load([Path(p) for p in paths]))
+def _load(paths: tuple[str, ...], stamp: tuple[float, ...], without: str | None) -> Gazetteer:
+    graph = store.load([Path(p) for p in paths])
+    if without is not None:
+        leave_out(graph.store, without)
+    return from_store(graph)
 
 
-def default(paths: list[Path] | None = None) -> Gazetteer:
-    """The gazetteer of the shipped ontology and graph (or given paths), cached while unchanged."""
+def leave_out(dataset: ox.Store, sha256: str) -> None:
+    """Remove from a loaded dataset everything learnt from the text with this SHA-256: its
+    edition graph, registry entries whose only evidence is that text, and its quotes."""
+    update = _resource("queries/leave-out.rq")
+    dataset.update(update.replace("?digest", str(ox.Literal(sha256))))
+
+
+def default(paths: list[Path] | None = None, *, without: str | None = None) -> Gazetteer:
+    """The gazetteer of the shipped ontology and graph (or given paths), cached while unchanged.
+
+    `without` is the SHA-256 of a text to leave out (see `leave_out`): what a fair score of a
+    draft of that text uses, since a curator ingesting a new plan has no edition of it yet."""
     paths = paths or default_data()
     files = list(store.iter_rdf_files(paths))
-    return _load(tuple(str(p) for p in paths), tuple(f.stat().st_mtime for f in files))
+    stamp = tuple(f.stat().st_mtime for f in files)
+    return _load(tuple(str(p) for p in paths), stamp, without)

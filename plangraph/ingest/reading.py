@@ -16,6 +16,11 @@ from functools import lru_cache
 
 from plangraph.errors import InputError
 
+# Encodings recognised by their byte-order mark but not read: say so rather than guess.
+_UNSUPPORTED_BOMS = (
+    (b"\x00\x00\xfe\xff", "UTF-32 BE"),
+    (b"\xff\xfe\x00\x00", "UTF-32 LE"),
+)
 _BOMS = (
     (b"\xef\xbb\xbf", "utf-8", "UTF-8 with BOM"),
     (b"\xff\xfe", "utf-16-le", "UTF-16 LE"),
@@ -44,6 +49,9 @@ def read_bytes(data: bytes, name: str = "<input>") -> Source:
     digest = hashlib.sha256(data).hexdigest()
     if not data.strip():
         raise InputError(EMPTY, file=name)
+    for bom, label in _UNSUPPORTED_BOMS:
+        if data.startswith(bom):
+            raise _unsupported(label, name)
     for bom, codec, label in _BOMS:
         if data.startswith(bom):
             text = _decode(data, codec, name)
@@ -61,7 +69,38 @@ def read_bytes(data: bytes, name: str = "<input>") -> Source:
         text = data.decode("gb18030")
     except UnicodeDecodeError:
         raise _undecodable(data, utf8_error.start, name) from None  # where UTF-8 went wrong
+    if _not_gbk(text):
+        raise _unsupported("Big5 or another encoding that is not GBK", name)
     return _checked(Source(text, digest, "GB18030", "gb18030", name))
+
+
+GB2312_SHARE_MIN = 0.9  # GBK plan texts use GB2312 characters almost only; mojibake does not
+
+
+def _not_gbk(text: str) -> bool:
+    """GB18030 decodes almost any bytes. Text that was GBK uses common (GB2312) characters;
+    Big5 or Shift-JIS bytes read as GB18030 give rare characters and private-use code points."""
+    sample = [ch for ch in text[:4000] if ord(ch) > 0x7F and not ch.isspace()]
+    if len(sample) < 20:
+        return False
+    common = 0
+    for ch in sample:
+        try:
+            ch.encode("gb2312")
+            common += 1
+        except UnicodeEncodeError:
+            pass
+    return common / len(sample) < GB2312_SHARE_MIN
+
+
+def _unsupported(label: str, name: str) -> InputError:
+    return InputError(
+        f"text in {label}, which is not supported: convert it to UTF-8 (e.g. iconv -t UTF-8) / "
+        "不支持该编码，请先转换为 UTF-8",
+        file=name,
+        line=1,
+        column=1,
+    )
 
 
 def _decode(data: bytes, codec: str, name: str) -> str:

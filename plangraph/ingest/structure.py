@@ -27,12 +27,17 @@ NUMBER_STYLES: list[tuple[str, re.Pattern[str]]] = [
     ("circled", re.compile(r"([\u2460-\u2473])[ \t]*")),
 ]
 DASH = re.compile(r"(?:——|—|--|－－)[ \t]*")
-HEADING_MAX = 50  # a run-in heading longer than this is a sentence, not a heading
+HEADING_MAX = 50
+# 一是…，二是…: members of an enumeration inside a paragraph (after a clause break or at its start)
+ENUMERATION = re.compile(
+    r"(?:^|[。;,:\n])[ \t]*(([一二三四五六七八九十]+)是)"
+)  # a run-in heading longer than this is a sentence, not a heading
 
 # The named parts of a plan: heading words (parsing rules, matched on short headings) and the
 # ontology class of the elements they hold. Order matters: the first that matches wins.
 PARTS: list[tuple[str, tuple[str, ...]]] = [
     ("preamble", ("前言", "序言", "引言")),
+    ("context", ("发展环境", "发展基础", "面临形势", "重要意义", "发展现状", "现状与形势")),
     ("ideology", ("指导思想",)),
     ("principles", ("基本原则", "原则")),
     ("goals", ("发展目标", "主要目标", "总体目标", "具体目标", "工作目标", "目标")),
@@ -59,7 +64,10 @@ DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,10}[〔\[［(（]\d{4}[〕\]］)）]
 
 
 def cn_number(text: str) -> int | None:
-    """一 → 1, 十二 → 12, 二十 → 20, 12 → 12; None when it is not a number."""
+    """一 → 1, 十二 → 12, 二十 → 20, 12 → 12; None when it is not a number.
+
+    cn2an reads these too, and much more (万, 亿, decimals); plan numbering never goes past
+    百, so a dozen lines here spare a dependency."""
     if text.isdigit():
         return int(text)
     if text and "\u2460" <= text <= "\u2473":
@@ -116,6 +124,15 @@ class Stretch:
     def whole(self) -> tuple[int, int]:
         return self.span(0, len(self.raw))
 
+    def slice(self, i: int, j: int) -> Stretch:
+        """The view text [i, j) as a stretch of its own."""
+        parts = []
+        for (para, lo, hi), offset in zip(self.parts, self._offsets, strict=True):
+            a, b = max(i - offset, 0), min(j - offset, hi - lo)
+            if a < b:
+                parts.append((para, lo + a, lo + b))
+        return Stretch(parts)
+
 
 @dataclass
 class Item:
@@ -146,6 +163,7 @@ class Element:
     path: str  # the source section, for a comment line in the draft
     area: Element | None = None
     full: Stretch | None = None  # heading and text, what extraction searches
+    implicit: bool = False  # made by the tool, not printed: one area holding ungrouped tasks
 
 
 @dataclass
@@ -156,18 +174,42 @@ class Structure:
     tail: list[int]  # paragraph indexes after the closing clause
     elements: list[Element]
     warnings: list[str]
+    contents: list[int] = field(default_factory=list)  # source offsets of table-of-contents lines
 
     def of(self, kind: str) -> list[Element]:
         return [e for e in self.elements if e.kind == kind]
 
 
-def paragraphs(source: Source) -> list[Para]:
-    """Lines as paragraphs, a line continued after a page break joined to the one before."""
+TOC_HEAD = re.compile(r"目[ \t]*录")
+# A table-of-contents line: a heading, a leader (dots, ellipses, rules or a wide gap), a page.
+TOC_LINE = re.compile(
+    r".{1,80}?(?:…+|\.{3,}|·{3,}|－{2,}|-{3,}|_{3,}|—{3,}|[ \t]{4,})[ \t]*\d{1,3}"
+)
+PAGE_END = re.compile(r"[ \t]\d{1,3}|\D\d{1,3}")
+
+
+def paragraphs(source: Source, skipped: list[int] | None = None) -> list[Para]:
+    """Lines as paragraphs, a line continued after a page break joined to the one before. A
+    table of contents (目录, then lines ending in page numbers; or any line with a dotted leader
+    and a page number) is skipped, its source offsets added to `skipped`."""
     paras: list[Para] = []
+    in_toc = False
     for start, content in lines(source.text):
         para = line_para(start, content)
         if para is None:
             continue
+        norm = para.norm.strip()
+        if TOC_HEAD.fullmatch(norm):
+            in_toc = True
+            if skipped is not None:
+                skipped.append(para.start)
+            continue
+        ends_in_page = norm[-1:].isdigit() and PAGE_END.search(norm[-4:]) is not None
+        if TOC_LINE.fullmatch(norm) or (in_toc and ends_in_page):
+            if skipped is not None:
+                skipped.append(para.start)
+            continue
+        in_toc = False
         if paras and _continues(paras[-1], para):
             paras[-1] = join(paras[-1], para)
         else:
@@ -249,7 +291,8 @@ def _with_heading(item: Item, para: Para) -> Item:
 
 def parse(source: Source) -> Structure:
     """The outline of a plan text and its elements; raises nothing, reports by `warnings`."""
-    paras = paragraphs(source)
+    skipped: list[int] = []
+    paras = paragraphs(source, skipped)
     items: list[Item] = []
     title_index = None
     for index, para in enumerate(paras):
@@ -285,6 +328,7 @@ def parse(source: Source) -> Structure:
         list(range(closing, len(paras))),
         builder.elements,
         builder.warnings,
+        skipped,
     )
 
 
@@ -461,6 +505,11 @@ class _Builder:
                 Element("preamble", None, None, None, text, self._evidence(item), "序言", full=text)
             )
 
+    def _part_context(self, item: Item) -> None:
+        """发展环境, 发展基础 …: what the plan starts from; the preamble, when there is none."""
+        if not any(e.kind == "preamble" for e in self.elements):
+            self._part_preamble(item)
+
     def _part_ideology(self, item: Item) -> None:
         if self.counts.get("ideology"):
             self.warnings.append("a second 指导思想 section was ignored / 忽略了第二个指导思想部分")
@@ -503,7 +552,55 @@ class _Builder:
 
     def _part_tasks(self, item: Item) -> None:
         self.has_tasks = True
+        if not item.children and self._enumerated(item):
+            return
         self._tasks(item.children, item)
+
+    def _enumerated(self, item: Item) -> bool:
+        """一是…；二是…；三是…: a tasks section written as one enumerating paragraph gives one
+        task per member (in one task area made by the tool, as for any ungrouped tasks)."""
+        text = self._text(item)
+        if text is None:
+            return False
+        marks = list(ENUMERATION.finditer(text.norm))
+        numbers = [cn_number(m.group(2)) for m in marks]
+        if len(marks) < 2 or numbers != list(range(1, len(marks) + 1)):
+            return False
+        area = Element(
+            "area",
+            self._next("area"),
+            None,
+            None,
+            None,
+            text.whole,
+            self._path(item),
+            implicit=True,
+        )
+        self.elements.append(area)
+        for k, m in enumerate(marks):
+            end = marks[k + 1].start(1) if k + 1 < len(marks) else len(text.norm)
+            body = text.norm[m.end(1) : end].rstrip("；;，, \t")
+            stop = m.end(1) + len(body)
+            member = text.slice(m.end(1), stop)
+            # the member's first clause is its gist, as a run-in heading is
+            comma = re.search(r"[,;。]", member.norm)
+            cut = comma.start() if comma and comma.start() <= HEADING_MAX else len(member.norm)
+            heading = member.raw[:cut].strip() or None
+            rest = member.slice(cut + 1, len(member.norm)) if cut < len(member.norm) else None
+            self.elements.append(
+                Element(
+                    "task",
+                    self._next("task"),
+                    text.raw[m.start(1) : m.end(1)],
+                    heading,
+                    rest if rest is not None and rest.raw.strip() else None,
+                    text.span(m.start(1), stop),
+                    f"{self._path(item)} {text.raw[m.start(1) : m.end(1)]}",
+                    area=area,
+                    full=member,
+                )
+            )
+        return True
 
     def _tasks(self, items: list[Item], parent: Item | None) -> None:
         if any(i.children for i in items):
@@ -513,9 +610,23 @@ class _Builder:
                     area.full = self._full(area_item, own=True)
                 for task_item in area_item.children:
                     self._add("task", task_item, area=area)
-        else:
+        elif items:
+            # The model puts every task in an area; a text without areas gets one, marked as
+            # made by the tool, spanning its tasks.
+            first, last = self._evidence(items[0]), self._evidence(items[-1])
+            area = Element(
+                "area",
+                self._next("area"),
+                None,
+                None,
+                None,
+                (first[0], last[1]),
+                self._path(parent) if parent is not None else "（任务）",
+                implicit=True,
+            )
+            self.elements.append(area)
             for task_item in items:
-                self._add("task", task_item)
+                self._add("task", task_item, area=area)
 
     def finish(self) -> None:
         if not self.has_tasks and self.unnamed:
