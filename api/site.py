@@ -28,6 +28,8 @@ from plangraph.sparql import _TOKEN, QUERY_FORMS, parse_term
 from .state import state
 
 PAGE_QUERIES = Path(__file__).resolve().parent / "page_queries"
+# Labels for other vocabularies' terms (RDF, PROV, VoID …), shown on pages, never in the data.
+VOCABULARY = Path(__file__).resolve().parent / "vocabulary.ttl"
 LANGS = ("zh", "en")
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -116,7 +118,29 @@ def tr(zh: str, en: str) -> str:
 
 
 def label_map() -> dict[str, dict[str, str]]:
-    return cached("labels", lambda: describe.label_map(state().graph))
+    """Labels from the data, then from api/vocabulary.ttl for terms the data does not label."""
+
+    def build() -> dict[str, dict[str, str]]:
+        labels = {k: dict(v) for k, v in vocabulary_labels().items()}
+        for iri, by_lang in describe.label_map(state().graph).items():
+            labels.setdefault(iri, {}).update(by_lang)
+        return labels
+
+    return cached("labels", build)
+
+
+_VOCABULARY_LABELS: dict[str, dict[str, str]] = {}
+
+
+def vocabulary_labels() -> dict[str, dict[str, str]]:
+    """Read once per process: the file ships with the code and never changes while serving."""
+    if not _VOCABULARY_LABELS:
+        label_iri = RDFS + "label"
+        for quad in ox.parse(path=str(VOCABULARY), format=ox.RdfFormat.TURTLE):
+            if quad.predicate.value == label_iri and isinstance(quad.object, ox.Literal):
+                lang_ = (quad.object.language or "").lower()
+                _VOCABULARY_LABELS.setdefault(quad.subject.value, {})[lang_] = quad.object.value
+    return _VOCABULARY_LABELS
 
 
 def label(iri: str, which: str | None = None) -> str:
@@ -162,9 +186,17 @@ def bi(term: Term | str | None, *, link: bool = True) -> Markup:
     inner = Markup('<span lang="{}">{}</span>').format(lang(), first)
     if second and second != first:
         inner += Markup(' <span class="alt" lang="{}">{}</span>').format(other_lang(), second)
-    if not link:
-        return inner
-    return Markup('<a href="{}" title="{}">{}</a>').format(href(iri), iri, inner)
+    tip = tooltip(iri)
+    target = href(iri) if link else None
+    if target is None:
+        return Markup('<span class="term" title="{}">{}</span>').format(tip, inner)
+    return Markup('<a href="{}" title="{}">{}</a>').format(target, tip, inner)
+
+
+def tooltip(iri: str) -> str:
+    """The prefixed name and the IRI: vocabulary names belong in tooltips, labels in the text."""
+    name = short(iri)
+    return f"{name} — {iri}" if ":" in name and not name.startswith(iri[:8]) else iri
 
 
 def literal(term: ox.Literal) -> Markup:
@@ -177,7 +209,9 @@ def literal(term: ox.Literal) -> Markup:
     datatype = term.datatype.value
     if datatype == XSD + "string":
         return Markup("<span>{}</span>").format(value)
-    return Markup('<span>{}</span><sup class="tag">{}</sup>').format(value, short(datatype))
+    return Markup('<span>{}</span><sup class="tag" title="{}">{}</sup>').format(
+        value, tooltip(datatype), label(datatype)
+    )
 
 
 def value(term: Term | None) -> str:
@@ -187,9 +221,13 @@ def value(term: Term | None) -> str:
 # --- links ---------------------------------------------------------------------------------
 
 
-def href(iri: str, **params: str) -> str:
+LINKABLE = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
+
+
+def href(iri: str, **params: str) -> str | None:
     """Where this server answers for an IRI: data IRIs become local paths (the hash IRIs of the
-    ontology land on its documentation); anything else is linked as it is."""
+    ontology land on its documentation); other http(s) IRIs are linked as they are; any other
+    scheme (javascript:, data:, urn: …) is no link at all (None), so data cannot plant one."""
     config = state().config
     local = None
     for base in (config.base_iri, config.public_base):
@@ -197,7 +235,7 @@ def href(iri: str, **params: str) -> str:
             local = iri[len(base) :]
             break
     if local is None:
-        return iri
+        return iri if LINKABLE.fullmatch(iri) else None
     path, hash_, fragment = local.partition("#")
     url = request.script_root + "/" + quote(path, safe="/:@!$&'()*+,;=-._~")
     query = {**({"lang": request.args["lang"]} if request.args.get("lang") in LANGS else {})}
