@@ -21,13 +21,15 @@ def create_app(app_state: AppState) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["plangraph"] = app_state
 
-    from . import graph_store, ingest, queries, resources, sparql, validate
+    from . import graph_store, indexes, ingest, queries, resources, search, sparql, validate
 
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(queries.blueprint)
     app.register_blueprint(graph_store.blueprint)
     app.register_blueprint(validate.blueprint)
     app.register_blueprint(ingest.blueprint)
+    app.register_blueprint(search.blueprint)
+    app.register_blueprint(indexes.blueprint)
     app.register_blueprint(resources.blueprint)  # last: it owns the catch-all IRI paths
 
     app.register_error_handler(PlanGraphError, _plangraph_error)
