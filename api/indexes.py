@@ -80,15 +80,15 @@ def sort_entries(items: list[Entry], key: str, descending: bool) -> list[Entry]:
 @blueprint.get("/<any(" + ", ".join(KINDS) + "):folder>/")
 def index(folder: str) -> Response:
     kind = KINDS[folder]
+    sort = request.args.get("sort", "name")
+    if sort not in SORTS:
+        raise PlanGraphError(f"sort must be one of {', '.join(SORTS)} / 排序参数无效", status=400)
     fmt = negotiate_format(what="this index")
     items = entries(kind)
     if fmt != "html":
         member = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#member")
         container = ox.NamedNode(state().config.base_iri + folder)
         return rdf_response([ox.Triple(container, member, ox.NamedNode(e.iri)) for e in items], fmt)
-    sort = request.args.get("sort", "name")
-    if sort not in SORTS:
-        raise PlanGraphError(f"sort must be one of {', '.join(SORTS)} / 排序参数无效", status=400)
     descending = request.args.get("order") == "desc"
     by_type: dict[str, int] = defaultdict(int)
     for entry in items:

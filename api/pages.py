@@ -16,7 +16,7 @@ from flask import render_template, request
 
 from plangraph.describe import Description
 
-from . import site, source_text, structured
+from . import layout_diagram, site, source_text, structured
 from .site import RDF, RDFS, Term
 from .state import state
 
@@ -262,7 +262,19 @@ def resource_page(desc: Description) -> str:
         return plan_page(view)
     if view.is_a(PG + "SourceDocument"):
         return source_page(view)
+    if view.is_a(PG + "SpatialLayout"):
+        return layout_page(view)
     return render("resource.html", view)
+
+
+def layout_page(view: View) -> str:
+    """A spatial layout: its statements, with the diagram of its zones."""
+    diagrams = {}
+    for edition in view.values(PG + "inEdition"):
+        for iri, zones in _layout(site.run("edition-layout", edition=edition.value)).items():
+            if iri == view.desc.iri:
+                diagrams[iri] = layout_diagram.draw(iri, zones)
+    return render("resource.html", view, diagrams=diagrams)
 
 
 def source_page(view: View) -> str:
@@ -312,6 +324,7 @@ def edition_page(view: View) -> str:
         targets_by_goal=targets_by_goal,
         targets=targets,
         layout=layout,
+        diagrams={iri: layout_diagram.draw(iri, zones) for iri, zones in layout.items()},
         zones_have_inferred=any(
             inferred
             for zones in layout.values()
@@ -400,7 +413,10 @@ def zone_page(view: View) -> str:
     siblings: dict[str, list[Zone]] = {}
     for edition in editions:
         siblings.update(_layout(site.run("edition-layout", edition=edition)))
-    return render("zone.html", view, zone=zone, editions=editions, siblings=siblings)
+    diagrams = {iri: layout_diagram.draw(iri, zones) for iri, zones in siblings.items()}
+    return render(
+        "zone.html", view, zone=zone, editions=editions, siblings=siblings, diagrams=diagrams
+    )
 
 
 def theme_page(view: View) -> str:

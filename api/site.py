@@ -241,7 +241,7 @@ def href(iri: str, **params: str) -> str | None:
     query = {**({"lang": request.args["lang"]} if request.args.get("lang") in LANGS else {})}
     query.update(params)
     if query:
-        url += "?" + urlencode(query)
+        url += "?" + urlencode(query, safe=",")
     return url + (hash_ + fragment if hash_ else "")
 
 
