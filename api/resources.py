@@ -356,6 +356,7 @@ def template_helpers() -> dict[str, object]:
         "bi": site.bi,
         "label": site.label,
         "literal": site.literal,
+        "prose": site.prose,
         "href": site.href,
         "here": site.here,
         "short": site.short,

@@ -160,7 +160,15 @@ def has_label(iri: str, which: str) -> bool:
 
 
 def short(iri: str) -> str:
-    """`pg:Task` by the data's own prefixes, else the last segment of the IRI."""
+    """`pg:Task` by the data's own prefixes, else the last segment of the IRI (memoised: pages
+    ask for hundreds of tooltips)."""
+    memo: dict[str, str] = cached("short-names", dict)
+    if iri not in memo:
+        memo[iri] = _short(iri)
+    return memo[iri]
+
+
+def _short(iri: str) -> str:
     prefixes = state().graph.prefixes
     best = max(
         ((name, ns) for name, ns in prefixes.items() if ns and iri.startswith(ns)),
@@ -172,7 +180,7 @@ def short(iri: str) -> str:
     return re.split(r"[/#]", iri.rstrip("/#"))[-1] or iri
 
 
-def bi(term: Term | str | None, *, link: bool = True) -> Markup:
+def bi(term: Term | str | None, *, link: bool = True, alt: bool = True) -> Markup:
     """A resource's name in the reader's language with the other language alongside, linked."""
     if term is None:
         return Markup("")
@@ -184,7 +192,7 @@ def bi(term: Term | str | None, *, link: bool = True) -> Markup:
     first = label(iri)
     second = label(iri, other_lang()) if has_label(iri, other_lang()) else ""
     inner = Markup('<span lang="{}">{}</span>').format(lang(), first)
-    if second and second != first:
+    if alt and second and second != first:
         inner += Markup(' <span class="alt" lang="{}">{}</span>').format(other_lang(), second)
     tip = tooltip(iri)
     target = href(iri) if link else None
@@ -199,16 +207,47 @@ def tooltip(iri: str) -> str:
     return f"{name} — {iri}" if ":" in name and not name.startswith(iri[:8]) else iri
 
 
+PREFIXED_NAME = re.compile(r"(?<![\w/:.])([a-z][\w-]*):([A-Za-z][\w-]*)")
+
+
+def all_prefixes() -> dict[str, str]:
+    """The data's prefixes and the ontology's, for reading prefixed names in prose."""
+
+    def build() -> dict[str, str]:
+        ontology = jsonld.ontology_prefixes(state().graph, state().config.base_iri)
+        return {**ontology, **state().graph.prefixes}
+
+    return cached("all-prefixes", build)
+
+
+def prose(text: str | None) -> Markup:
+    """Editors' prose (comments, query descriptions): escaped, and every prefixed name that
+    names a labelled term shown as its label, the prefixed name in the tooltip."""
+    if not text:
+        return Markup("")
+    prefixes = all_prefixes()
+    labels = label_map()
+    out, last = Markup(""), 0
+    for match in PREFIXED_NAME.finditer(text):
+        namespace = prefixes.get(match.group(1))
+        iri = namespace + match.group(2) if namespace else None
+        if iri is None or iri not in labels:
+            continue
+        out += escape(text[last : match.start()]) + bi(iri, alt=False)
+        last = match.end()
+    return out + escape(text[last:])
+
+
 def literal(term: ox.Literal) -> Markup:
     """A literal as text; its language tag or datatype shown small, never interpreted."""
     value = escape(term.value)
     if term.language:
         return Markup('<span lang="{}">{}</span><sup class="tag">@{}</sup>').format(
-            term.language, value, term.language
+            term.language, prose(term.value), term.language
         )
     datatype = term.datatype.value
     if datatype == XSD + "string":
-        return Markup("<span>{}</span>").format(value)
+        return Markup("<span>{}</span>").format(prose(term.value))
     return Markup('<span>{}</span><sup class="tag" title="{}">{}</sup>').format(
         value, tooltip(datatype), label(datatype)
     )
