@@ -10,6 +10,7 @@ label is escaped by Jinja like any other text of the page.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 WIDTH = 800
@@ -57,17 +58,22 @@ class Diagram:
         ]
 
 
+def role_name(role_iri: str) -> str:
+    """ "Core", "Wing" … from a zone role concept (…/zone-role/core) or class (…#Core)."""
+    local = re.split(r"[/#]", role_iri)[-1] if role_iri else ""
+    return local[:1].upper() + local[1:]
+
+
 def draw(layout: str, zones: list) -> Diagram:  # zones: pages.Zone
     """Positions for each zone by its role; unknown roles go on the ring with the points."""
     by_role: dict[str, list] = {}
     for zone in zones:
         role_iri = zone.roles[0] if zone.roles else ""
-        role = role_iri.rsplit("#", 1)[-1] if role_iri else ""
-        by_role.setdefault(role, []).append((zone, role_iri))
+        by_role.setdefault(role_name(role_iri), []).append((zone, role_iri))
     shapes: list[Shape] = []
 
     def add(zone, role_iri: str, kind: str, x: float, y: float, rx: float, ry: float) -> None:
-        role = role_iri.rsplit("#", 1)[-1] if role_iri else ""
+        role = role_name(role_iri)
         shapes.append(Shape(zone.iri, role, role_iri, kind, x, y, rx, ry, list(zone.places)))
 
     cores = by_role.pop("Core", [])

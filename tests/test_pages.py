@@ -542,8 +542,8 @@ def test_source_page_numbers_lines_highlights_the_span_and_checks_the_sha256(
     span = select(
         live_server,
         """SELECT ?quote ?start ?end WHERE {
-             ?span pg:sourceDocument <https://w3id.org/plangraph/source/sh-fintech-2020-text> ;
-                   pg:quote ?quote ; pg:start ?start ; pg:end ?end }
+             ?span oa:hasSource <https://w3id.org/plangraph/source/sh-fintech-2020-text> ;
+               oa:hasSelector [ oa:exact ?quote ] , [ oa:start ?start ; oa:end ?end ] }
            ORDER BY DESC(?start) LIMIT 1""",
     )[0]
     path = f"/source/sh-fintech-2020-text?char={span['start']},{span['end']}"
