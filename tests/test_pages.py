@@ -658,3 +658,67 @@ def test_layout_diagram_on_every_edition_with_a_layout(live_server: Server) -> N
         svg = re.search(r"<svg .*?</svg>", markup, re.S)
         assert svg, row["edition"]
         assert svg[0].count('<g class="zone') == int(row["zones"])
+
+
+@pytest.mark.parametrize(
+    ("path", "schema_type"),
+    [
+        ("/", "Dataset"),
+        ("/.well-known/void", "Dataset"),
+        ("/edition/sh-fintech-2020", "Legislation"),
+        ("/edition/xc-jinke-2021", "Legislation"),
+        ("/institution/pboc", "GovernmentOrganization"),
+        ("/plan/bj-jinke", "CreativeWork"),
+    ],
+)
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_structured_data_is_json_ld_that_rdflib_reads(
+    live_server: Server, path: str, schema_type: str, lang: str
+) -> None:
+    import json
+
+    import rdflib
+
+    markup = page(live_server, f"{path}?lang={lang}").text
+    (block,) = re.findall(r'<script type="application/ld\+json">(.*?)</script>', markup, re.S)
+    document = json.loads(block)
+    assert document["@context"] == {"@vocab": "https://schema.org/"}  # inline: read offline
+    graph = rdflib.Graph().parse(data=block, format="json-ld")
+    schema = rdflib.Namespace("https://schema.org/")
+    (subject,) = graph.subjects(rdflib.RDF.type, schema[schema_type])
+    iri = BASE + path.strip("/") if path not in {"/", "/.well-known/void"} else BASE
+    assert str(subject) == iri
+    names = {str(n) for n in graph.objects(subject, schema.name)}
+    expected = select(
+        live_server,
+        f"""SELECT ?l WHERE {{ {{ <{iri}> rdfs:label ?l }} UNION
+             {{ <{iri}> <http://purl.org/dc/terms/title> ?l }} FILTER(LANG(?l) = "{lang}") }}""",
+    )
+    if not expected:  # no name in this language: the other one stands in
+        expected = select(live_server, f"SELECT ?l WHERE {{ <{iri}> rdfs:label ?l }}")
+    assert names & {row["l"] for row in expected}, (names, expected)
+    if schema_type == "Dataset":
+        downloads = list(graph.objects(subject, schema.distribution))
+        assert len(downloads) == 6
+        assert graph.value(subject, schema.version) is not None
+        assert graph.value(subject, schema.dateModified) is not None
+
+
+def test_dcat_states_each_dumps_size_and_sha256(live_server: Server) -> None:
+    import hashlib
+
+    import rdflib
+
+    response = requests.get(live_server.url + "/.well-known/void", params={"format": "turtle"})
+    graph = rdflib.Graph().parse(data=response.text, format="turtle")
+    dcat = rdflib.Namespace("http://www.w3.org/ns/dcat#")
+    spdx = rdflib.Namespace("http://spdx.org/rdf/terms#")
+    distributions = list(graph.subjects(rdflib.RDF.type, dcat.Distribution))
+    assert len(distributions) == 6
+    for distribution in distributions:
+        url = str(graph.value(distribution, dcat.downloadURL))
+        body = requests.get(url, timeout=60).content
+        assert int(graph.value(distribution, dcat.byteSize)) == len(body)
+        checksum = graph.value(distribution, spdx.checksum)
+        assert graph.value(checksum, spdx.algorithm) == spdx.checksumAlgorithm_sha256
+        assert str(graph.value(checksum, spdx.checksumValue)) == hashlib.sha256(body).hexdigest()
