@@ -38,6 +38,7 @@ GROUPS = [
     "SourceDocument",
 ]
 _build_lock = threading.Lock()
+PAGE_HITS = 50  # best first: names, then other names, then texts
 
 
 def index_for(app_state: AppState) -> SearchIndex:
@@ -88,7 +89,7 @@ def search() -> Response:
 
     text = (request.args.get("q") or "").strip()
     started = time.perf_counter()
-    hits = index_for(state()).search(text) if text else []
+    hits = index_for(state()).search(text, limit=PAGE_HITS) if text else []
     elapsed = (time.perf_counter() - started) * 1000
     groups: dict[str, Group] = {}
     for hit in hits:

@@ -5,8 +5,17 @@ segmenter, and English words match inside longer ones (ranked by BM25).
 Traditional and Simplified both match: every text and every query is folded the way ingestion
 folds texts (`plangraph.ingest.reading.fold`: full-width forms to ASCII, Traditional to
 Simplified, one character for one, so offsets into the folded text are offsets into the
-original). Queries shorter than three characters cannot use trigrams; they fall back to a
-substring scan of the same table, which is correct but not fast at scale.
+original). A text with no Traditional or full-width character is left as it is without asking
+OpenCC (the set of such characters comes from OpenCC's own dictionary), which keeps building
+fast at scale.
+
+Trigrams cannot find a two-character word (金融, 银行 — common in Chinese), so a second FTS5
+table holds the overlapping character pairs of every CJK run; a one-character query falls back
+to a substring scan, correct but not fast at scale.
+
+Ranking, cheap at any scale: hits in names (labels) first, ranked by BM25; then hits in other
+names (titles, headings, alternative labels), by BM25; then hits in texts, in index order —
+scoring every text that holds a common word would cost time proportional to the matches.
 
 The rows come from a SPARQL query (the caller's `.rq` file) answering
 ?resource ?kind ?field ?text, where ?field is "label", "alt" or "body"; the index keeps one row
@@ -18,17 +27,41 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
 
 import pyoxigraph as ox
 
 from plangraph.ingest.reading import fold
 
 FIELDS = ("label", "alt", "body")
-# BM25 weights per column: a hit in a name counts far more than one in a task's text.
-WEIGHTS = (10.0, 4.0, 1.0)
 MAX_QUERY_CHARS = 200
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]{2,}")
+
+
+@lru_cache(maxsize=1)
+def _special() -> frozenset[str]:
+    """Characters `fold` changes: Traditional ones (OpenCC's TSCharacters) and full-width forms."""
+    path = resources.files("opencc") / "dictionary" / "TSCharacters.txt"
+    traditional = {
+        line.split("\t", 1)[0]
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if "\t" in line and len(line.split("\t", 1)[0]) == 1
+    }
+    widths = {chr(c) for c in range(0xFF01, 0xFF5F)} | {"\u3000"}
+    return frozenset(traditional | widths)
+
+
+def normalise(text: str) -> str:
+    """`fold`, skipped when no character of the text would change."""
+    return fold(text) if not _special().isdisjoint(text) else text
+
+
+def bigrams(text: str) -> str:
+    """The overlapping character pairs of each CJK run, space-separated, for the pair table."""
+    return " ".join(run[i : i + 2] for run in CJK.findall(text) for i in range(len(run) - 1))
 
 
 @dataclass(frozen=True)
@@ -55,6 +88,9 @@ class SearchIndex:
             "CREATE VIRTUAL TABLE docs USING fts5("
             "iri UNINDEXED, kinds UNINDEXED, label, alt, body, tokenize='trigram')"
         )
+        self._db.execute(  # same rowids as docs: pairs of CJK characters, for 2-char words
+            "CREATE VIRTUAL TABLE pairs USING fts5(label, alt, body, tokenize='unicode61')"
+        )
         self._lock = threading.Lock()
         self.size = 0
 
@@ -80,54 +116,96 @@ class SearchIndex:
         solutions = store.query(query, use_default_graph_as_union=True)
 
         def rows() -> Iterable[tuple[str, str | None, str, str]]:
-            for s in solutions:  # type: ignore[union-attr]
-                kind = s["kind"]
+            for resource, kind, field_, text in solutions:  # type: ignore[misc,union-attr]
                 yield (
-                    s["resource"].value,
+                    resource.value,
                     kind.value if kind is not None else None,
-                    s["field"].value,
-                    s["text"].value,
+                    field_.value,
+                    text.value,
                 )
 
         return cls.from_rows(rows())
 
     def _insert(self, docs: dict[str, _Doc]) -> None:
-        def records() -> Iterable[tuple[str, str, str, str, str]]:
-            for iri, doc in docs.items():
-                texts = ["\n".join(fold(t) for t in doc.texts[f]) for f in FIELDS]
-                yield (iri, " ".join(sorted(doc.kinds)), *texts)
-
+        records = []
+        pairs = []
+        for rowid, (iri, doc) in enumerate(docs.items(), start=1):
+            texts = ["\n".join(normalise(t) for t in doc.texts[f]) for f in FIELDS]
+            records.append((rowid, iri, " ".join(sorted(doc.kinds)), *texts))
+            pairs.append((rowid, *(bigrams(t) for t in texts)))
         with self._lock, self._db:
-            self._db.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?)", records())
+            self._db.executemany(
+                "INSERT INTO docs(rowid, iri, kinds, label, alt, body) VALUES (?, ?, ?, ?, ?, ?)",
+                records,
+            )
+            self._db.executemany(
+                "INSERT INTO pairs(rowid, label, alt, body) VALUES (?, ?, ?, ?)", pairs
+            )
         self.size = len(docs)
 
     def search(self, text: str, limit: int = 200) -> list[Hit]:
         """Resources whose label, alternative label or text contains every word of `text`."""
-        words = [w for w in re.split(r"\s+", fold(text.strip())[:MAX_QUERY_CHARS]) if w]
+        words = [w for w in re.split(r"\s+", normalise(text.strip())[:MAX_QUERY_CHARS]) if w]
         if not words:
             return []
-        if all(len(w) >= 3 for w in words):
-            match = " AND ".join('"' + w.replace('"', '""') + '"' for w in words)
-            sql = (
-                "SELECT iri, kinds, label, alt, body, bm25(docs, 0, 0, ?, ?, ?) AS rank "
-                "FROM docs WHERE docs MATCH ? ORDER BY rank LIMIT ?"
-            )
-            params: Sequence[object] = (*WEIGHTS, match, limit)
-        else:  # too short for trigrams: a substring scan, names first
-            conditions = " AND ".join(
-                "(label LIKE ? ESCAPE '\\' OR alt LIKE ? ESCAPE '\\' OR body LIKE ? ESCAPE '\\')"
-                for _ in words
-            )
-            sql = (
-                "SELECT iri, kinds, label, alt, body, "
-                "CASE WHEN label LIKE ? ESCAPE '\\' THEN 0 WHEN alt LIKE ? ESCAPE '\\' THEN 1 "
-                f"ELSE 2 END AS rank FROM docs WHERE {conditions} ORDER BY rank, iri LIMIT ?"
-            )
-            first = _like(words[0])
-            params = (first, first, *[p for w in words for p in (_like(w),) * 3], limit)
+        if any(len(w) < 2 or (len(w) == 2 and not CJK.fullmatch(w)) for w in words):
+            return self._scan(words, limit)
+        short = [w for w in words if len(w) == 2]
+        long_ = [w for w in words if len(w) > 2]
+        found: dict[int, tuple] = {}
+        # names, then other names (each by BM25), then texts (index order)
+        for column, ranked in (("label", True), ("alt", True), (None, False)):
+            if len(found) >= limit:
+                break
+            sql, params = self._tier(long_, short, column, ranked, limit + len(found))
+            with self._lock:
+                for row in self._db.execute(sql, params):
+                    if row[0] not in found and len(found) < limit:
+                        found[row[0]] = row
+        return [_hit(row[1:], words) for row in found.values()]
+
+    def _tier(
+        self, long_: list[str], short: list[str], column: str | None, ranked: bool, limit: int
+    ) -> tuple[str, list[object]]:
+        """One tier's SQL: trigram MATCH for words of 3+ characters, pair MATCH for 2-character
+        CJK words, both restricted to one column (or none), joined on rowid."""
+        prefix = "{" + column + "} : " if column else ""
+        conditions, params = [], []
+        if long_:
+            conditions.append("docs MATCH ?")
+            params.append(prefix + "(" + " AND ".join(_phrase(w) for w in long_) + ")")
+        if short:
+            conditions.append("docs.rowid IN (SELECT rowid FROM pairs WHERE pairs MATCH ?)")
+            params.append(prefix + "(" + " AND ".join(_phrase(w) for w in short) + ")")
+        order = " ORDER BY bm25(docs)" if ranked and long_ else ""
+        sql = (
+            "SELECT docs.rowid, iri, kinds, label, alt, body, 0 FROM docs WHERE "
+            + " AND ".join(conditions)
+            + order
+            + " LIMIT ?"
+        )
+        return sql, [*params, limit]
+
+    def _scan(self, words: list[str], limit: int) -> list[Hit]:
+        """One-character (or two Latin letters) words: a substring scan, names first."""
+        conditions = " AND ".join(
+            "(label LIKE ? ESCAPE '\\' OR alt LIKE ? ESCAPE '\\' OR body LIKE ? ESCAPE '\\')"
+            for _ in words
+        )
+        sql = (
+            "SELECT iri, kinds, label, alt, body, "
+            "CASE WHEN label LIKE ? ESCAPE '\\' THEN 0 WHEN alt LIKE ? ESCAPE '\\' THEN 1 "
+            f"ELSE 2 END AS rank FROM docs WHERE {conditions} ORDER BY rank, rowid LIMIT ?"
+        )
+        first = _like(words[0])
+        params = (first, first, *[p for w in words for p in (_like(w),) * 3], limit)
         with self._lock:
             rows = self._db.execute(sql, params).fetchall()
         return [_hit(row, words) for row in rows]
+
+
+def _phrase(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
 
 
 def _like(word: str) -> str:
