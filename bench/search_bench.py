@@ -7,8 +7,8 @@ It writes the corpus (bench/synthetic.py) to bench/out/search/, loads it into an
 pyoxigraph store (as `plangraph serve` does without --store), builds the index with the query
 the server uses (api/page_queries/search-documents.rq), then runs each query REPEATS times
 and prints the median and the 95th percentile. Timings are of `SearchIndex.search`,
-in-process, without HTTP (the HTTP page adds its rendering). A benchmark, not a test: nothing here asserts a time.
-Results are saved under bench/results/search-<editions>.txt.
+in-process, without HTTP (the HTTP page adds its rendering). A benchmark, not a test:
+nothing here asserts a time. Results are saved under bench/results/search-<editions>.txt.
 """
 
 from __future__ import annotations
