@@ -115,4 +115,6 @@ def _security_headers(response: Response) -> Response:
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    if response.status_code == 406 and "Accept" not in response.headers.get("Vary", ""):
+        response.headers.add("Vary", "Accept")  # a cache must not give it to another Accept
     return response

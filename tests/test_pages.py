@@ -722,3 +722,25 @@ def test_dcat_states_each_dumps_size_and_sha256(live_server: Server) -> None:
         checksum = graph.value(distribution, spdx.checksum)
         assert graph.value(checksum, spdx.algorithm) == spdx.checksumAlgorithm_sha256
         assert str(graph.value(checksum, spdx.checksumValue)) == hashlib.sha256(body).hexdigest()
+
+
+# The walkthrough "Adding a plan edition by hand" / "Validating" names an edition that is not in
+# the shipped data, on purpose (it is what a reader would add): these IRIs are not expected.
+HYPOTHETICAL = ("example", "sh-fintech-2024")
+
+
+def test_every_iri_the_readme_names_resolves(live_server: Server) -> None:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    iris = sorted(set(re.findall(r"https://w3id\.org/plangraph/[^\s)`>\"'|,]*", text)))
+    iris = [i for i in iris if not any(h in i for h in HYPOTHETICAL)]
+    assert BASE + "graph/institutions" in iris
+    for iri in [*iris, *(BASE + f"graph/{g}" for g in ("places", "plans", "sources", "themes"))]:
+        response = requests.get(live_server.url + "/" + iri[len(BASE) :], headers=HTML, timeout=30)
+        assert response.status_code == 200, iri
+
+
+def test_a_406_says_it_varies_on_accept(live_server: Server) -> None:
+    for path in ("/institution/pboc", "/sparql?query=ASK%7B%7D"):
+        response = requests.get(live_server.url + path, headers={"Accept": "image/png"}, timeout=30)
+        assert response.status_code == 406
+        assert "Accept" in response.headers.get("Vary", "")
