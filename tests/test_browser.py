@@ -183,6 +183,10 @@ def test_query_editor_runs_an_example_against_this_endpoint(
     assert rows.count() >= 2
     assert "pboc" in page.locator(".tabPanel.active .yasr table.dataTable").inner_text()
     shoot(page, "editor-results")
+    # a result IRI of this dataset opens its page here, not at w3id.org
+    link = page.locator(".tabPanel.active .yasr table.dataTable a[href*='/institution/pboc']").first
+    link.hover()
+    assert link.get_attribute("href") == "/institution/pboc"
 
 
 def test_editor_opens_the_query_a_page_links_to(browser: Browser, live_server: Server) -> None:
