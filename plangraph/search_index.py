@@ -15,7 +15,9 @@ to a substring scan, correct but not fast at scale.
 
 Ranking, cheap at any scale: hits in names (labels) first, ranked by BM25; then hits in other
 names (titles, headings, alternative labels), by BM25; then hits in texts, in index order —
-scoring every text that holds a common word would cost time proportional to the matches.
+scoring every text that holds a common word would cost time proportional to the matches. Within
+a tier at most CANDIDATES matches are scored, so for a word in thousands of names the ranking
+is among the first thousand (in index order), not all.
 
 The rows come from a SPARQL query (the caller's `.rq` file) answering
 ?resource ?kind ?field ?text, where ?field is "label", "alt" or "body"; the index keeps one row
@@ -38,6 +40,9 @@ from plangraph.ingest.reading import fold
 
 FIELDS = ("label", "alt", "body")
 MAX_QUERY_CHARS = 200
+# How many matches of a tier are scored for ranking: enough for any name, bounded for a word
+# that half the texts contain.
+CANDIDATES = 1000
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]{2,}")
 
 
@@ -167,23 +172,27 @@ class SearchIndex:
     def _tier(
         self, long_: list[str], short: list[str], column: str | None, ranked: bool, limit: int
     ) -> tuple[str, list[object]]:
-        """One tier's SQL: trigram MATCH for words of 3+ characters, pair MATCH for 2-character
-        CJK words, both restricted to one column (or none), joined on rowid."""
+        """One tier's SQL. Candidates come from one FTS5 table: the trigram table for words of
+        3+ characters, else the pair table for 2-character CJK words; at most CANDIDATES of
+        them are scored (BM25), so a very common word costs no more than a rare one; the other
+        words filter the candidates by substring."""
         prefix = "{" + column + "} : " if column else ""
-        conditions, params = [], []
-        if long_:
-            conditions.append("docs MATCH ?")
-            params.append(prefix + "(" + " AND ".join(_phrase(w) for w in long_) + ")")
-        if short:
-            conditions.append("docs.rowid IN (SELECT rowid FROM pairs WHERE pairs MATCH ?)")
-            params.append(prefix + "(" + " AND ".join(_phrase(w) for w in short) + ")")
-        order = " ORDER BY bm25(docs)" if ranked and long_ else ""
+        words, table = (long_, "docs") if long_ else (short, "pairs")
+        rest = short if long_ else []
+        match = prefix + "(" + " AND ".join(_phrase(w) for w in words) + ")"
+        score = f"bm25({table})" if ranked else "0"
+        inner_limit = CANDIDATES
         sql = (
-            "SELECT docs.rowid, iri, kinds, label, alt, body, 0 FROM docs WHERE "
-            + " AND ".join(conditions)
-            + order
-            + " LIMIT ?"
+            f"SELECT d.rowid, d.iri, d.kinds, d.label, d.alt, d.body, c.r FROM "
+            f"(SELECT rowid, {score} AS r FROM {table} WHERE {table} MATCH ? LIMIT ?) AS c "
+            "JOIN docs AS d ON d.rowid = c.rowid"
         )
+        params: list[object] = [match, inner_limit]
+        columns = [column] if column else list(FIELDS)
+        for word in rest:
+            sql += " AND (" + " OR ".join(f"d.{c} LIKE ? ESCAPE '\\'" for c in columns) + ")"
+            params += [_like(word)] * len(columns)
+        sql += " ORDER BY c.r, d.rowid LIMIT ?"
         return sql, [*params, limit]
 
     def _scan(self, words: list[str], limit: int) -> list[Hit]:
