@@ -181,13 +181,19 @@ class SearchIndex:
         rest = short if long_ else []
         match = prefix + "(" + " AND ".join(_phrase(w) for w in words) + ")"
         score = f"bm25({table})" if ranked else "0"
-        inner_limit = CANDIDATES
-        sql = (
-            f"SELECT d.rowid, d.iri, d.kinds, d.label, d.alt, d.body, c.r FROM "
-            f"(SELECT rowid, {score} AS r FROM {table} WHERE {table} MATCH ? LIMIT ?) AS c "
-            "JOIN docs AS d ON d.rowid = c.rowid"
+        # rank (or take in index order) the candidates first, read the texts of the few kept
+        kept = limit if not rest else CANDIDATES
+        candidates = (
+            f"SELECT rowid, r FROM (SELECT rowid, {score} AS r FROM {table} "
+            f"WHERE {table} MATCH ? LIMIT {CANDIDATES if ranked or rest else limit}) "
+            + ("ORDER BY r " if ranked else "")
+            + f"LIMIT {kept}"
         )
-        params: list[object] = [match, inner_limit]
+        sql = (
+            "SELECT d.rowid, d.iri, d.kinds, d.label, d.alt, d.body, c.r "
+            f"FROM ({candidates}) AS c JOIN docs AS d ON d.rowid = c.rowid"
+        )
+        params: list[object] = [match]
         columns = [column] if column else list(FIELDS)
         for word in rest:
             sql += " AND (" + " OR ".join(f"d.{c} LIKE ? ESCAPE '\\'" for c in columns) + ")"
