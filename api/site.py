@@ -221,8 +221,9 @@ def all_prefixes() -> dict[str, str]:
 
 
 def prose(text: str | None) -> Markup:
-    """Editors' prose (comments, query descriptions): escaped, and every prefixed name that
-    names a labelled term shown as its label, the prefixed name in the tooltip."""
+    """Editors' prose (comments, query descriptions): escaped, and every prefixed name of a
+    known prefix shown as its term's label (the prefixed name in the tooltip), or as code
+    where the term has no label."""
     if not text:
         return Markup("")
     prefixes = all_prefixes()
@@ -231,9 +232,13 @@ def prose(text: str | None) -> Markup:
     for match in PREFIXED_NAME.finditer(text):
         namespace = prefixes.get(match.group(1))
         iri = namespace + match.group(2) if namespace else None
-        if iri is None or iri not in labels:
+        if iri is None:
             continue
-        out += escape(text[last : match.start()]) + bi(iri, alt=False)
+        out += escape(text[last : match.start()])
+        if iri in labels:
+            out += bi(iri, alt=False)
+        else:  # a term no one labels (a retired one): an identifier, shown as code
+            out += Markup("<code>{}</code>").format(match.group(0))
         last = match.end()
     return out + escape(text[last:])
 
