@@ -75,7 +75,7 @@ EXPECTED = {
     ),
     "span-start-not-a-number.ttl": (
         "source/literals-test",
-        "pg:start",
+        "oa:start",
         "sh:SPARQLConstraintComponent",
         "pgsh:IllTypedLiteral",
         '"ten"^^xsd:nonNegativeInteger',
