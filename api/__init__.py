@@ -21,7 +21,17 @@ def create_app(app_state: AppState) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["plangraph"] = app_state
 
-    from . import compare, graph_store, ingest, queries, resources, sparql, validate
+    from . import (
+        compare,
+        graph_store,
+        indexes,
+        ingest,
+        queries,
+        resources,
+        search,
+        sparql,
+        validate,
+    )
 
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(queries.blueprint)
@@ -29,6 +39,8 @@ def create_app(app_state: AppState) -> Flask:
     app.register_blueprint(validate.blueprint)
     app.register_blueprint(ingest.blueprint)
     app.register_blueprint(compare.blueprint)
+    app.register_blueprint(search.blueprint)
+    app.register_blueprint(indexes.blueprint)
     app.register_blueprint(resources.blueprint)  # last: it owns the catch-all IRI paths
 
     app.register_error_handler(PlanGraphError, _plangraph_error)
@@ -37,6 +49,7 @@ def create_app(app_state: AppState) -> Flask:
     app.register_error_handler(OSError, _os_error)
     app.register_error_handler(Exception, _internal_error)
     app.after_request(_cors)
+    app.after_request(_security_headers)
     return app
 
 
@@ -85,4 +98,34 @@ def _cors(response: Response) -> Response:
     response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
     response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept, Authorization"
     response.headers["Access-Control-Expose-Headers"] = "X-PlanGraph-Truncated, X-PlanGraph-Rows"
+    return response
+
+
+# Everything a page needs comes from this server: scripts only from files (no inline script, so
+# an injected <script> cannot run), styles from files plus the style attributes YASGUI sets,
+# images from files or data: URLs (YASGUI's icons). Nothing may frame the pages.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def _security_headers(response: Response) -> Response:
+    """Browsers must not guess content types, run scripts from elsewhere or frame the pages."""
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    if response.status_code == 406 and "Accept" not in response.headers.get("Vary", ""):
+        response.headers.add("Vary", "Accept")  # a cache must not give it to another Accept
     return response

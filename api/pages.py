@@ -12,11 +12,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
-from flask import render_template
+from flask import render_template, request
 
 from plangraph.describe import Description
 
-from . import site
+from . import layout_diagram, site, source_text, structured
 from .site import RDF, RDFS, Term
 from .state import state
 
@@ -240,6 +240,8 @@ def _parent(iri: str, predicates: list[str]) -> str | None:
 
 def render(template: str, view: View | None = None, **context: object) -> str:
     context.setdefault("crumbs", breadcrumbs(view) if view else [])
+    if "structured_data" not in context and view is not None:
+        context["structured_data"] = structured.for_view(view)
     return render_template(template, view=view, page_queries=site.queries_used(), **context)
 
 
@@ -258,7 +260,40 @@ def resource_page(desc: Description) -> str:
         return theme_page(view)
     if view.is_a(PG + "Plan"):
         return plan_page(view)
+    if view.is_a(PG + "SourceDocument"):
+        return source_page(view)
+    if view.is_a(PG + "SpatialLayout"):
+        return layout_page(view)
     return render("resource.html", view)
+
+
+def layout_page(view: View) -> str:
+    """A spatial layout: its statements, with the diagram of its zones."""
+    diagrams = {}
+    for edition in view.values(PG + "inEdition"):
+        for iri, zones in _layout(site.run("edition-layout", edition=edition.value)).items():
+            if iri == view.desc.iri:
+                diagrams[iri] = layout_diagram.draw(iri, zones)
+    return render("resource.html", view, diagrams=diagrams)
+
+
+def source_page(view: View) -> str:
+    """The source text with numbered lines, the asked span highlighted, every span listed."""
+    copy = view.first(PG + "localCopy")
+    text = source_text.read(copy.value) if copy is not None else None
+    stated = view.first(PG + "sha256")
+    mark = source_text.parse_char(request.args.get("char"), len(text.text)) if text else None
+    spans = site.run("source-spans", source=view.desc.iri)
+    return render(
+        "source.html",
+        view,
+        text=text,
+        mark=mark,
+        lines=text.lines(mark) if text else [],
+        stated_sha256=stated.value if stated is not None else None,
+        spans=spans,
+        mark_line=text.line_of(mark[0]) if text and mark else None,
+    )
 
 
 def edition_page(view: View) -> str:
@@ -283,11 +318,13 @@ def edition_page(view: View) -> str:
     return render(
         "edition.html",
         view,
+        citation=structured.citation(view.desc.iri),
         by_class=by_class,
         tasks_by_area=tasks_by_area,
         targets_by_goal=targets_by_goal,
         targets=targets,
         layout=layout,
+        diagrams={iri: layout_diagram.draw(iri, zones) for iri, zones in layout.items()},
         zones_have_inferred=any(
             inferred
             for zones in layout.values()
@@ -376,7 +413,10 @@ def zone_page(view: View) -> str:
     siblings: dict[str, list[Zone]] = {}
     for edition in editions:
         siblings.update(_layout(site.run("edition-layout", edition=edition)))
-    return render("zone.html", view, zone=zone, editions=editions, siblings=siblings)
+    diagrams = {iri: layout_diagram.draw(iri, zones) for iri, zones in siblings.items()}
+    return render(
+        "zone.html", view, zone=zone, editions=editions, siblings=siblings, diagrams=diagrams
+    )
 
 
 def theme_page(view: View) -> str:

@@ -12,7 +12,7 @@ from .sparql import run_query
 from .state import state
 
 blueprint = Blueprint("queries", __name__)
-RESERVED = {"format", "default-graph-uri", "named-graph-uri"}
+RESERVED = {"format", "default-graph-uri", "named-graph-uri", "lang"}
 
 
 @blueprint.get("/queries")
@@ -38,4 +38,4 @@ def run(name: str) -> Response:
         raise PlanGraphError(f"no named query {name!r} / 没有该命名查询", status=404)
     values = {k: v for k, v in request.args.items() if k not in RESERVED}
     params = {k: request.args.getlist(k) for k in RESERVED if k in request.args}
-    return run_query(state(), query.text, params, substitutions=bind(query, values))
+    return run_query(state(), query.text, params, substitutions=bind(query, values), named=query)

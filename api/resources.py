@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, jsonify, redirect, request
+from flask import Blueprint, Response, jsonify, redirect, request, url_for
 from werkzeug.wrappers.response import Response as WerkzeugResponse
 
 from plangraph import describe, export, jsonld
@@ -27,7 +27,7 @@ from plangraph.sparql import (
     negotiate,
 )
 
-from . import pages, site, void
+from . import pages, site, source_text, structured, void
 from .state import state
 
 blueprint = Blueprint("resources", __name__)
@@ -38,6 +38,9 @@ HTML_OFFERED = [("text/html", "html"), ("application/xhtml+xml", "html")]
 OFFERED = RDF_OFFERED + HTML_OFFERED + [(m, k) for m, k in GRAPH_ALIASES.items()]
 VARY = "Accept, Accept-Language"
 HTML_MEDIA = "text/html; charset=utf-8"
+# Descriptions change only when the data does: caches may keep them a while and revalidate by
+# ETag (a hash of the body, so a new generation of the data gives new tags).
+CACHE_CONTROL = "public, max-age=300, must-revalidate"
 
 
 def negotiate_format(*, html: bool = True, what: str = "this resource") -> str:
@@ -79,7 +82,15 @@ def finish(response: Response) -> Response:
             for key, (media, _) in GRAPH_FORMATS.items()
         ]
         response.headers["Link"] = ", ".join(links)
+        return cacheable(response)
     return response
+
+
+def cacheable(response: Response) -> Response:
+    """ETag from the body and Cache-Control; a matching If-None-Match gets 304."""
+    response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:32])
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    return response.make_conditional(request)
 
 
 # --- IRIs and paths ------------------------------------------------------------------------
@@ -142,6 +153,9 @@ def void_description() -> Response:
             dumps=export.DUMPS,
             dataset=pages.View.of(describe.describe(state().graph, void.dataset_iri())),
             distinct=export.distinct_triples(state().graph),
+            structured_data=structured.dataset(),
+            citation=structured.citation(void.dataset_iri()),
+            checksums=void.dump_checksums(),
         )
     )
 
@@ -192,14 +206,81 @@ def dump(filename: str) -> Response:
     if chosen is None:
         names = ", ".join(export.BY_FILENAME)
         raise PlanGraphError(f"no dump {filename!r}; there are {names} / 没有该文件", status=404)
-    body = site.cached(
-        "dump " + chosen.key,
-        lambda: export.export_bytes(state().graph, chosen.key, base_iri=state().config.base_iri),
-    )
+    body = void.dump_bytes(chosen.key)
     response = Response(body, mimetype=chosen.media_type)
-    response.set_etag(hashlib.sha256(body).hexdigest()[:32])
+    response.set_etag(void.dump_checksums()[chosen.key][1][:32])
+    response.headers["Cache-Control"] = CACHE_CONTROL
     response.headers["Content-Disposition"] = f'inline; filename="{chosen.filename}"'
     return response.make_conditional(request)
+
+
+# --- for search engines and browsers ---------------------------------------------------------
+
+
+@blueprint.get("/robots.txt")
+def robots() -> Response:
+    body = (
+        f"User-agent: *\nAllow: /\nDisallow: /sparql\nSitemap: {void.public_url('sitemap.xml')}\n"
+    )
+    return cacheable(Response(body, mimetype="text/plain"))
+
+
+@blueprint.get("/sitemap.xml")
+def sitemap() -> Response:
+    """Every described resource of the data, the indexes and the documentation pages, each with
+    its language alternates (xhtml:link hreflang), per the sitemaps protocol."""
+    from xml.sax.saxutils import quoteattr
+
+    from .indexes import KINDS
+
+    base = state().config.base_iri
+    paths = ["", "ontology", ".well-known/void", "queries", *KINDS]
+    subjects = site.cached("sitemap-subjects", lambda: sorted(_described_subjects(base)))
+    paths += [iri[len(base) :] for iri in subjects]
+    modified = structured.dataset_meta().modified
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+        'xmlns:xhtml="http://www.w3.org/1999/xhtml">',
+    ]
+    for path in dict.fromkeys(paths):
+        url = void.public_url(path)
+        out.append(f"<url><loc>{_xml(url)}</loc>")
+        if modified:
+            out.append(f"<lastmod>{_xml(modified)}</lastmod>")
+        for code in site.LANGS:
+            joiner = "&" if "?" in url else "?"
+            out.append(
+                f'<xhtml:link rel="alternate" hreflang="{code}" '
+                f"href={quoteattr(url + joiner + 'lang=' + code)}/>"
+            )
+        out.append("</url>")
+    out.append("</urlset>")
+    return cacheable(Response("\n".join(out) + "\n", mimetype="application/xml"))
+
+
+def _xml(text: str) -> str:
+    from xml.sax.saxutils import escape as xml_escape
+
+    return xml_escape(text)
+
+
+def _described_subjects(base: str) -> set[str]:
+    """IRIs under the base that are subjects of the data (each has a page)."""
+    store = state().graph.store
+    return {
+        q.subject.value
+        for q in store.quads_for_pattern(None, None, None)
+        if isinstance(q.subject, ox.NamedNode)
+        and q.subject.value.startswith(base)
+        and "#" not in q.subject.value
+        and q.subject.value != base
+    }
+
+
+@blueprint.get("/favicon.ico")
+def favicon() -> WerkzeugResponse:
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
 
 
 @blueprint.get("/<path:path>")
@@ -213,12 +294,44 @@ def resource(path: str) -> Response:
     except ValueError:  # not even an IRI (a path with '<', a space …): nothing can describe it
         return not_found(iri)
     if not description:
+        if iri in state().named_graphs:
+            return graph_document(iri)
         return not_found(iri)
+    if request.args.get("format") == "text":
+        copy = next(
+            (
+                t.object.value
+                for t in description.own
+                if t.predicate.value == pages.PG + "localCopy"
+            ),
+            None,
+        )
+        text = source_text.read(copy) if copy else None
+        if text is not None:
+            return cacheable(Response(text.text, mimetype="text/plain"))
     fmt = negotiate_format()
     if fmt == "html":
         site.note("describe", resource=iri)
         return html_response(pages.resource_page(description))
     return rdf_response(description.triples, fmt)
+
+
+def graph_document(iri: str) -> Response:
+    """A named graph of the dataset (/graph/places …): its triples for programs; for people,
+    its size and the resources it describes."""
+    store = state().graph.store
+    quads = list(store.quads_for_pattern(None, None, None, ox.NamedNode(iri)))
+    triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
+    fmt = negotiate_format(what="this graph")
+    if fmt != "html":
+        return rdf_response(triples, fmt)
+    subjects = sorted(
+        {q.subject.value for q in quads if isinstance(q.subject, ox.NamedNode)},
+        key=lambda s: site.label(s),
+    )
+    return html_response(
+        pages.render("graph.html", None, graph=iri, triples=len(triples), subjects=subjects)
+    )
 
 
 def not_found(iri: str) -> Response:
@@ -243,6 +356,7 @@ def template_helpers() -> dict[str, object]:
         "bi": site.bi,
         "label": site.label,
         "literal": site.literal,
+        "prose": site.prose,
         "href": site.href,
         "here": site.here,
         "short": site.short,
@@ -253,7 +367,17 @@ def template_helpers() -> dict[str, object]:
         "config_base": lambda: state().config.base_iri,
         "editor_examples": site.editor_examples,
         "editor_prefixes": site.editor_prefixes,
+        "canonical_url": canonical_url,
+        "dataset_meta": structured.dataset_meta,
         "lang_suffix": lambda: (
             f"?lang={request.args['lang']}" if request.args.get("lang") in site.LANGS else ""
         ),
     }
+
+
+def canonical_url(lang: str | None = None) -> str:
+    """This page at its public address; `lang` "zh"/"en" for a language version (default: the
+    page's own language), "" for the negotiated one (hreflang x-default)."""
+    chosen = site.lang() if lang is None else lang
+    url = void.public_url(request.path.lstrip("/"))
+    return url + (f"?lang={chosen}" if chosen else "")

@@ -28,6 +28,8 @@ from plangraph.sparql import _TOKEN, QUERY_FORMS, parse_term
 from .state import state
 
 PAGE_QUERIES = Path(__file__).resolve().parent / "page_queries"
+# Labels for other vocabularies' terms (RDF, PROV, VoID …), shown on pages, never in the data.
+VOCABULARY = Path(__file__).resolve().parent / "vocabulary.ttl"
 LANGS = ("zh", "en")
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -116,7 +118,29 @@ def tr(zh: str, en: str) -> str:
 
 
 def label_map() -> dict[str, dict[str, str]]:
-    return cached("labels", lambda: describe.label_map(state().graph))
+    """Labels from the data, then from api/vocabulary.ttl for terms the data does not label."""
+
+    def build() -> dict[str, dict[str, str]]:
+        labels = {k: dict(v) for k, v in vocabulary_labels().items()}
+        for iri, by_lang in describe.label_map(state().graph).items():
+            labels.setdefault(iri, {}).update(by_lang)
+        return labels
+
+    return cached("labels", build)
+
+
+_VOCABULARY_LABELS: dict[str, dict[str, str]] = {}
+
+
+def vocabulary_labels() -> dict[str, dict[str, str]]:
+    """Read once per process: the file ships with the code and never changes while serving."""
+    if not _VOCABULARY_LABELS:
+        label_iri = RDFS + "label"
+        for quad in ox.parse(path=str(VOCABULARY), format=ox.RdfFormat.TURTLE):
+            if quad.predicate.value == label_iri and isinstance(quad.object, ox.Literal):
+                lang_ = (quad.object.language or "").lower()
+                _VOCABULARY_LABELS.setdefault(quad.subject.value, {})[lang_] = quad.object.value
+    return _VOCABULARY_LABELS
 
 
 def label(iri: str, which: str | None = None) -> str:
@@ -136,7 +160,15 @@ def has_label(iri: str, which: str) -> bool:
 
 
 def short(iri: str) -> str:
-    """`pg:Task` by the data's own prefixes, else the last segment of the IRI."""
+    """`pg:Task` by the data's own prefixes, else the last segment of the IRI (memoised: pages
+    ask for hundreds of tooltips)."""
+    memo: dict[str, str] = cached("short-names", dict)
+    if iri not in memo:
+        memo[iri] = _short(iri)
+    return memo[iri]
+
+
+def _short(iri: str) -> str:
     prefixes = state().graph.prefixes
     best = max(
         ((name, ns) for name, ns in prefixes.items() if ns and iri.startswith(ns)),
@@ -148,7 +180,7 @@ def short(iri: str) -> str:
     return re.split(r"[/#]", iri.rstrip("/#"))[-1] or iri
 
 
-def bi(term: Term | str | None, *, link: bool = True) -> Markup:
+def bi(term: Term | str | None, *, link: bool = True, alt: bool = True) -> Markup:
     """A resource's name in the reader's language with the other language alongside, linked."""
     if term is None:
         return Markup("")
@@ -160,11 +192,55 @@ def bi(term: Term | str | None, *, link: bool = True) -> Markup:
     first = label(iri)
     second = label(iri, other_lang()) if has_label(iri, other_lang()) else ""
     inner = Markup('<span lang="{}">{}</span>').format(lang(), first)
-    if second and second != first:
+    if alt and second and second != first:
         inner += Markup(' <span class="alt" lang="{}">{}</span>').format(other_lang(), second)
-    if not link:
-        return inner
-    return Markup('<a href="{}" title="{}">{}</a>').format(href(iri), iri, inner)
+    tip = tooltip(iri)
+    target = href(iri) if link else None
+    if target is None:
+        return Markup('<span class="term" title="{}">{}</span>').format(tip, inner)
+    return Markup('<a href="{}" title="{}">{}</a>').format(target, tip, inner)
+
+
+def tooltip(iri: str) -> str:
+    """The prefixed name and the IRI: vocabulary names belong in tooltips, labels in the text."""
+    name = short(iri)
+    return f"{name} — {iri}" if ":" in name and not name.startswith(iri[:8]) else iri
+
+
+PREFIXED_NAME = re.compile(r"(?<![\w/:.])([a-z][\w-]*):([A-Za-z][\w-]*)")
+
+
+def all_prefixes() -> dict[str, str]:
+    """The data's prefixes and the ontology's, for reading prefixed names in prose."""
+
+    def build() -> dict[str, str]:
+        ontology = jsonld.ontology_prefixes(state().graph, state().config.base_iri)
+        return {**ontology, **state().graph.prefixes}
+
+    return cached("all-prefixes", build)
+
+
+def prose(text: str | None) -> Markup:
+    """Editors' prose (comments, query descriptions): escaped, and every prefixed name of a
+    known prefix shown as its term's label (the prefixed name in the tooltip), or as code
+    where the term has no label."""
+    if not text:
+        return Markup("")
+    prefixes = all_prefixes()
+    labels = label_map()
+    out, last = Markup(""), 0
+    for match in PREFIXED_NAME.finditer(text):
+        namespace = prefixes.get(match.group(1))
+        iri = namespace + match.group(2) if namespace else None
+        if iri is None:
+            continue
+        out += escape(text[last : match.start()])
+        if iri in labels:
+            out += bi(iri, alt=False)
+        else:  # a term no one labels (a retired one): an identifier, shown as code
+            out += Markup("<code>{}</code>").format(match.group(0))
+        last = match.end()
+    return out + escape(text[last:])
 
 
 def literal(term: ox.Literal) -> Markup:
@@ -172,12 +248,14 @@ def literal(term: ox.Literal) -> Markup:
     value = escape(term.value)
     if term.language:
         return Markup('<span lang="{}">{}</span><sup class="tag">@{}</sup>').format(
-            term.language, value, term.language
+            term.language, prose(term.value), term.language
         )
     datatype = term.datatype.value
     if datatype == XSD + "string":
-        return Markup("<span>{}</span>").format(value)
-    return Markup('<span>{}</span><sup class="tag">{}</sup>').format(value, short(datatype))
+        return Markup("<span>{}</span>").format(prose(term.value))
+    return Markup('<span>{}</span><sup class="tag" title="{}">{}</sup>').format(
+        value, tooltip(datatype), label(datatype)
+    )
 
 
 def value(term: Term | None) -> str:
@@ -187,9 +265,13 @@ def value(term: Term | None) -> str:
 # --- links ---------------------------------------------------------------------------------
 
 
-def href(iri: str, **params: str) -> str:
+LINKABLE = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
+
+
+def href(iri: str, **params: str) -> str | None:
     """Where this server answers for an IRI: data IRIs become local paths (the hash IRIs of the
-    ontology land on its documentation); anything else is linked as it is."""
+    ontology land on its documentation); other http(s) IRIs are linked as they are; any other
+    scheme (javascript:, data:, urn: …) is no link at all (None), so data cannot plant one."""
     config = state().config
     local = None
     for base in (config.base_iri, config.public_base):
@@ -197,13 +279,13 @@ def href(iri: str, **params: str) -> str:
             local = iri[len(base) :]
             break
     if local is None:
-        return iri
+        return iri if LINKABLE.fullmatch(iri) else None
     path, hash_, fragment = local.partition("#")
     url = request.script_root + "/" + quote(path, safe="/:@!$&'()*+,;=-._~")
     query = {**({"lang": request.args["lang"]} if request.args.get("lang") in LANGS else {})}
     query.update(params)
     if query:
-        url += "?" + urlencode(query)
+        url += "?" + urlencode(query, safe=",")
     return url + (hash_ + fragment if hash_ else "")
 
 

@@ -19,6 +19,7 @@ from plangraph.errors import (
     UpdateRefused,
 )
 from plangraph.jobs import UpdateJob, UpdateOutcome
+from plangraph.named_queries import NamedQuery
 from plangraph.sparql import (
     GRAPH_FORMATS,
     QueryJob,
@@ -31,6 +32,7 @@ from plangraph.sparql import (
     negotiate,
 )
 
+from . import results_page
 from .state import AppState, state
 
 blueprint = Blueprint("sparql", __name__)
@@ -64,6 +66,7 @@ def run_query(
     query: str,
     params: dict[str, list[str]],
     substitutions: dict[str, str] | None = None,
+    named: NamedQuery | None = None,
 ) -> Response:
     """Check, negotiate and run one query; shared with the named-query routes."""
     config = app_state.config
@@ -75,7 +78,8 @@ def run_query(
         service_check=config.service_check,
     )
     kind = "results" if info.form in {"SELECT", "ASK", ""} else "graph"
-    fmt = negotiate(request.headers.get("Accept"), _one(params, "format"), kind)
+    html = results_page.wants_html(params)
+    fmt = "json" if html else negotiate(request.headers.get("Accept"), _one(params, "format"), kind)
     job = QueryJob(
         query=query,
         fmt=fmt,
@@ -88,6 +92,8 @@ def run_query(
         max_bytes=config.max_answer_bytes,
         vet=bool(info.mentions),
     )
+    if html:  # a browser: the results as a page (api/results_page.py)
+        return results_page.page(app_state, job, kind, query_text=query, named=named)
     return _respond(app_state.run(job), config.max_rows, config.max_answer_bytes)
 
 

@@ -7,13 +7,14 @@ server answers, under `public_base` when one is configured.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import pyoxigraph as ox
 from flask import request
 
 from plangraph.describe import describe
-from plangraph.export import DUMPS, distinct_triples
+from plangraph.export import DUMPS, distinct_triples, export_bytes
 
 from .state import state
 
@@ -25,7 +26,8 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 IANA = "http://www.iana.org/assignments/media-types/"
 SPARQL_PROTOCOL = "https://www.w3.org/TR/sparql11-protocol/"
-PREFIXES = {"void": VOID, "dcat": DCAT, "dcterms": DCTERMS, "sd": SD}
+SPDX = "http://spdx.org/rdf/terms#"
+PREFIXES = {"void": VOID, "dcat": DCAT, "dcterms": DCTERMS, "sd": SD, "spdx": SPDX}
 
 
 def dataset_iri() -> str:
@@ -51,6 +53,31 @@ def links() -> Links:
         void=public_url(".well-known/void"),
         dumps={key: public_url("dumps/" + d.filename) for key, d in DUMPS.items()},
     )
+
+
+def dump_bytes(key: str) -> bytes:
+    """One dump's bytes, made once per generation of the data (shared with /dumps/<file>)."""
+    from .site import cached
+
+    app_state = state()
+    return cached(
+        "dump " + key,
+        lambda: export_bytes(app_state.graph, key, base_iri=app_state.config.base_iri),
+    )
+
+
+def dump_checksums() -> dict[str, tuple[int, str]]:
+    """Format key → (size in bytes, hex SHA-256) of each dump, as DCAT states them."""
+    from .site import cached
+
+    def build() -> dict[str, tuple[int, str]]:
+        return {
+            key: (len(body), hashlib.sha256(body).hexdigest())
+            for key in DUMPS
+            for body in [dump_bytes(key)]
+        }
+
+    return cached("dump-checksums", build)
 
 
 def triples() -> list[ox.Triple]:
@@ -94,6 +121,7 @@ def triples() -> list[ox.Triple]:
         add(partition, VOID + "property", ox.NamedNode(iri))
         add(partition, VOID + "triples", integer(count))
     licence = [t.object for t in out if t.predicate.value == DCTERMS + "license"][:1]
+    checksums = dump_checksums()
     for key, url in urls.dumps.items():
         dump = DUMPS[key]
         add(dataset, VOID + "dataDump", ox.NamedNode(url))
@@ -104,6 +132,21 @@ def triples() -> list[ox.Triple]:
         add(distribution, DCAT + "downloadURL", ox.NamedNode(url))
         add(distribution, DCAT + "accessURL", ox.NamedNode(url))
         add(distribution, DCAT + "mediaType", ox.NamedNode(IANA + dump.media_type))
+        size, sha256 = checksums[key]
+        add(
+            distribution,
+            DCAT + "byteSize",
+            ox.Literal(str(size), datatype=ox.NamedNode(XSD + "nonNegativeInteger")),
+        )
+        checksum = ox.BlankNode()
+        add(distribution, SPDX + "checksum", checksum)
+        add(checksum, RDF_TYPE, ox.NamedNode(SPDX + "Checksum"))
+        add(checksum, SPDX + "algorithm", ox.NamedNode(SPDX + "checksumAlgorithm_sha256"))
+        add(
+            checksum,
+            SPDX + "checksumValue",
+            ox.Literal(sha256, datatype=ox.NamedNode(XSD + "hexBinary")),
+        )
         for licence_term in licence:
             add(distribution, DCTERMS + "license", licence_term)
     service = ox.BlankNode()

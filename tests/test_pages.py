@@ -306,7 +306,7 @@ def test_every_page_links_to_its_data_and_the_queries_behind_it(
             else result.text.splitlines()
         )
         assert rows, f"{fragment['tabTitle']} returns nothing for {path}"
-    assert "<script" not in markup, "pages must be readable without scripts"
+    assert "<script" not in without_structured_data(markup), "readable without scripts"
 
 
 def test_editor_offers_named_queries_and_preloads_prefixes(live_server: Server) -> None:
@@ -315,7 +315,9 @@ def test_editor_offers_named_queries_and_preloads_prefixes(live_server: Server) 
     for path in sorted((REPO / "queries").glob("*.rq")):
         assert f'data-name="{path.stem}"' in markup
     assert "PREFIX pg: <https://w3id.org/plangraph/ontology#>" in unquote(markup)
-    assert '"variables", "prefixes"' in markup  # no LOV completers
+    assert '/static/editor.js"' in markup
+    script = requests.get(live_server.url + "/static/editor.js", timeout=30).text
+    assert '"variables", "prefixes"' in script  # no LOV completers
 
 
 def test_named_queries_page_lists_them_all(live_server: Server) -> None:
@@ -338,7 +340,7 @@ def test_named_queries_page_lists_them_all(live_server: Server) -> None:
 )
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_markup_in_the_data_is_shown_never_run(script_server: Server, path: str, lang: str) -> None:
-    markup = page(script_server, f"{path}?lang={lang}").text
+    markup = without_structured_data(page(script_server, f"{path}?lang={lang}").text)
     assert "<script" not in markup.lower()
     assert "<img src=x" not in markup
     assert "&lt;script&gt;alert(" in markup
@@ -346,7 +348,16 @@ def test_markup_in_the_data_is_shown_never_run(script_server: Server, path: str,
 
 
 def test_void_page_has_no_script(script_server: Server) -> None:
-    assert "<script" not in page(script_server, "/.well-known/void").text
+    assert "<script" not in without_structured_data(page(script_server, "/.well-known/void").text)
+
+
+def without_structured_data(markup: str) -> str:
+    """The page without its JSON-LD blocks, which are data (never run), checked on their own:
+    a data value cannot close the block, as `tojson` writes `<` as \\u003c."""
+    blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', markup, re.S)
+    for block in blocks:
+        assert "<" not in block
+    return re.sub(r'<script type="application/ld\+json">.*?</script>', "", markup, flags=re.S)
 
 
 def test_not_found_page_escapes_the_path(script_server: Server) -> None:
@@ -358,3 +369,378 @@ def test_not_found_page_escapes_the_path(script_server: Server) -> None:
     assert response.status_code == 404
     assert "<script" not in response.text
     assert "&lt;script&gt;" in response.text
+
+
+# --- headers a browser needs to stay safe (issue 10, item 7) ---------------------------------
+
+
+@pytest.mark.parametrize("path", ["/", "/sparql", "/edition/sh-fintech-2020", "/search?q=上海"])
+def test_every_page_forbids_sniffing_framing_and_foreign_scripts(
+    live_server: Server, path: str
+) -> None:
+    headers = page(live_server, path).headers
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    policy = dict(
+        part.strip().split(" ", 1) for part in headers["Content-Security-Policy"].split(";")
+    )
+    assert policy["frame-ancestors"] == "'none'"
+    assert policy["script-src"] == "'self'"  # no inline script, nothing from elsewhere
+    assert policy["object-src"] == "'none'"
+
+
+def test_no_page_has_an_inline_script(live_server: Server) -> None:
+    """The policy allows no inline script, so none may be relied on (JSON blocks are data)."""
+    for path in ["/", "/sparql", "/edition/sh-fintech-2020", "/queries"]:
+        markup = page(live_server, path).text
+        for attrs, body in re.findall(r"<script([^>]*)>(.*?)</script>", markup, re.S):
+            assert "src=" in attrs or "application/" in attrs, (path, attrs, body[:80])
+
+
+def test_errors_and_data_answers_carry_nosniff(live_server: Server) -> None:
+    for response in (
+        requests.get(live_server.url + "/no/such/thing", timeout=30),
+        requests.get(live_server.sparql, params={"query": "ASK {}"}, timeout=30),
+    ):
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_iris_with_other_schemes_never_become_links(script_server: Server, lang: str) -> None:
+    """tests/data/script-label/javascript-iri.ttl: javascript:, data: and vbscript: IRIs are
+    shown as text; an https IRI next to them is still a link."""
+    markup = page(script_server, f"/edition/test-mini-2020/task/3?lang={lang}").text
+    hrefs = re.findall(r'href="([^"]*)"', markup)
+    assert not [h for h in hrefs if re.match(r"\s*(javascript|data|vbscript):", h, re.I)]
+    assert "https://example.org/a-safe-page" in hrefs
+    assert "javascript:alert(5)" in html.unescape(markup)  # shown, as text
+
+
+# --- results as a page for browsers ---------------------------------------------------------
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def test_a_browser_gets_sparql_results_as_a_table(live_server: Server) -> None:
+    query = f"PREFIX pg: <{PG}> SELECT ?e WHERE {{ ?e a pg:PlanEdition }} ORDER BY ?e"
+    response = requests.get(
+        live_server.sparql, params={"query": query}, headers={"Accept": BROWSER_ACCEPT}, timeout=30
+    )
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/html")
+    editions = select(live_server, "SELECT ?e WHERE { ?e a pg:PlanEdition }")
+    markup = response.text
+    assert f"<strong>{len(editions)}</strong>" in markup
+    for row in editions:  # IRIs link to the pages of this server
+        assert f'href="{local(row["e"])}"' in markup
+    downloads = dict(
+        (name, href)
+        for href, name in re.findall(r'<a class="fmt" href="([^"]+)">(\w+)</a>', markup)
+    )
+    assert set(downloads) == {"CSV", "TSV", "JSON", "XML"}
+    csv = requests.get(live_server.url + html.unescape(downloads["CSV"]), timeout=30)
+    assert csv.headers["Content-Type"].startswith("text/csv")
+    assert len(csv.text.strip().splitlines()) == len(editions) + 1
+
+
+@pytest.mark.parametrize(
+    "accept", [None, "*/*", "application/sparql-results+json", "text/csv", "application/xml"]
+)
+def test_programs_keep_their_negotiated_results(live_server: Server, accept: str | None) -> None:
+    headers = {"Accept": accept} if accept else {}
+    response = requests.get(
+        live_server.sparql, params={"query": "ASK {}"}, headers=headers, timeout=30
+    )
+    assert response.status_code == 200
+    assert not response.headers["Content-Type"].startswith("text/html")
+
+
+def test_named_query_page_has_its_description_a_form_and_results(live_server: Server) -> None:
+    response = requests.get(
+        live_server.url + "/queries/tasks-by-institution",
+        params={"institution": BASE + "institution/pboc"},
+        headers={"Accept": BROWSER_ACCEPT},
+        timeout=30,
+    )
+    assert response.status_code == 200
+    markup = response.text
+    assert '<form class="params" method="get"' in markup
+    assert 'name="institution" value="https://w3id.org/plangraph/institution/pboc"' in markup
+    program = requests.get(
+        live_server.url + "/queries/tasks-by-institution",
+        params={"institution": BASE + "institution/pboc", "format": "json"},
+        timeout=30,
+    ).json()
+    rows = program["results"]["bindings"]
+    assert rows
+    assert f"<strong>{len(rows)}</strong>" in markup
+    assert "?lang=en" not in markup or "lang" not in program["head"]["vars"]
+
+
+def test_lang_is_not_a_query_parameter(live_server: Server) -> None:
+    response = requests.get(
+        live_server.url + "/queries/plan-summary",
+        params={"lang": "en"},
+        headers={"Accept": BROWSER_ACCEPT},
+        timeout=30,
+    )
+    assert response.status_code == 200
+    assert '<html lang="en">' in response.text
+
+
+# --- index pages, named graphs, source texts ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [
+        ("/edition", "PlanEdition"),
+        ("/institution", "Institution"),
+        ("/place", "Place"),
+        ("/theme", "Theme"),
+        ("/target", "Target"),
+        ("/zone", "Zone"),
+    ],
+)
+def test_index_page_lists_every_resource_of_its_kind(
+    live_server: Server, path: str, kind: str
+) -> None:
+    expected = select(
+        live_server, f"SELECT DISTINCT ?r WHERE {{ ?r a/rdfs:subClassOf* pg:{kind} }}"
+    )
+    markup = page(live_server, path).text
+    body = markup.split("<tbody>", 1)[1]
+    for row in expected:
+        assert f'href="{local(row["r"])}"' in body, row["r"]
+    assert body.count("<tr>") == len(expected)
+
+
+def test_index_page_sorts_by_links(live_server: Server) -> None:
+    markup = page(live_server, "/institution?sort=links&order=desc").text
+    counts = [int(n) for n in re.findall(r'<td class="n">(\d+)</td></tr>', markup)]
+    assert counts == sorted(counts, reverse=True) and len(counts) > 3
+    assert requests.get(live_server.url + "/institution?sort=x", timeout=30).status_code == 400
+
+
+@pytest.mark.parametrize("name", ["institutions", "places", "plans", "sources", "themes"])
+def test_named_graph_iris_resolve(live_server: Server, name: str) -> None:
+    markup = page(live_server, f"/graph/{name}").text
+    count = select(
+        live_server,
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{BASE}graph/{name}> {{ ?s ?p ?o }} }}",
+    )[0]["n"]
+    assert f"<strong>{count}</strong>" in markup
+    turtle = requests.get(
+        live_server.url + f"/graph/{name}", headers={"Accept": "text/turtle"}, timeout=30
+    )
+    assert turtle.status_code == 200 and turtle.headers["Content-Type"].startswith("text/turtle")
+
+
+def test_source_page_numbers_lines_highlights_the_span_and_checks_the_sha256(
+    live_server: Server,
+) -> None:
+    span = select(
+        live_server,
+        """SELECT ?quote ?start ?end WHERE {
+             ?span oa:hasSource <https://w3id.org/plangraph/source/sh-fintech-2020-text> ;
+               oa:hasSelector [ oa:exact ?quote ] , [ oa:start ?start ; oa:end ?end ] }
+           ORDER BY DESC(?start) LIMIT 1""",
+    )[0]
+    path = f"/source/sh-fintech-2020-text?char={span['start']},{span['end']}"
+    markup = page(live_server, path).text
+    marked = re.findall(r'<mark id="char=(\d+),(\d+)">(.*?)</mark>', markup, re.S)
+    assert marked and marked[0][:2] == (span["start"], span["end"])
+    shown = "".join(html.unescape(m) for m in re.findall(r"<mark[^>]*>(.*?)</mark>", markup))
+    assert shown == span["quote"].replace("\n", "")
+    text = (REPO / "graph" / "sources" / "sh-fintech-2020.txt").read_bytes()
+    import hashlib
+
+    assert hashlib.sha256(text).hexdigest() in markup
+    assert 'class="ok"' in markup
+    lines = text.decode().splitlines()
+    assert f'id="L{len(lines)}"' in markup and f'id="L{len(lines) + 1}"' not in markup
+    plain = requests.get(live_server.url + "/source/sh-fintech-2020-text?format=text", timeout=30)
+    assert plain.headers["Content-Type"].startswith("text/plain")
+    assert plain.content == text
+
+
+def test_every_quote_links_to_its_span_in_the_source(live_server: Server) -> None:
+    markup = page(live_server, "/edition/sh-fintech-2020/task/15").text
+    links = re.findall(r'class="quote-link" href="([^"]+)"', markup)
+    assert links
+    for link in links:
+        link = html.unescape(link)
+        assert re.search(r"\?char=(\d+),(\d+)#char=\1,\2$", link), link
+        assert "<mark id=" in page(live_server, link.split("#")[0]).text
+
+
+# --- search engines, citation, caching ------------------------------------------------------
+
+
+def test_robots_and_sitemap(live_server: Server) -> None:
+    robots = requests.get(live_server.url + "/robots.txt", timeout=30)
+    assert robots.status_code == 200 and "Sitemap: " in robots.text
+    sitemap = requests.get(live_server.url + "/sitemap.xml", timeout=30)
+    assert sitemap.status_code == 200
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(sitemap.content)
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    locs = [loc.text for loc in root.findall("s:url/s:loc", ns)]
+    assert live_server.url + "/edition/sh-fintech-2020" in locs
+    assert live_server.url + "/institution/pboc" in locs
+    for loc in locs[:40]:  # a sample resolves
+        assert requests.get(loc, headers=HTML, timeout=30).status_code == 200, loc
+
+
+def test_favicon_answers(live_server: Server) -> None:
+    response = requests.get(live_server.url + "/favicon.ico", timeout=30)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("image/svg+xml")
+
+
+def test_pages_name_their_canonical_address_and_language_versions(live_server: Server) -> None:
+    markup = page(live_server, "/institution/pboc?lang=en").text
+    assert f'<link rel="canonical" href="{live_server.url}/institution/pboc?lang=en">' in markup
+    for code in ("zh", "en"):
+        assert (
+            f'<link rel="alternate" hreflang="{code}" '
+            f'href="{live_server.url}/institution/pboc?lang={code}">'
+        ) in markup
+    assert 'hreflang="x-default"' in markup
+
+
+def test_descriptions_have_etag_and_cache_control(live_server: Server) -> None:
+    for headers in (HTML, {"Accept": "text/turtle"}):
+        first = requests.get(live_server.url + "/institution/pboc", headers=headers, timeout=30)
+        assert first.headers["Cache-Control"].startswith("public")
+        etag = first.headers["ETag"]
+        again = requests.get(
+            live_server.url + "/institution/pboc",
+            headers={**headers, "If-None-Match": etag},
+            timeout=30,
+        )
+        assert again.status_code == 304
+
+
+def test_edition_and_dataset_pages_say_how_to_cite_them(live_server: Server) -> None:
+    for path in ("/edition/sh-fintech-2020", "/.well-known/void"):
+        markup = page(live_server, path).text
+        assert '<section class="cite" id="cite">' in markup
+        bibtex = html.unescape(
+            re.search(r'<pre class="bibtex"><code>(.*?)</code>', markup, re.S)[1]
+        )
+        assert bibtex.startswith("@misc{plangraph-") and bibtex.count("{") == bibtex.count("}")
+        assert "version = {" in bibtex
+
+
+def test_footer_shows_the_dataset_version_and_date(live_server: Server) -> None:
+    version = select(
+        live_server,
+        f"""PREFIX dcat: <http://www.w3.org/ns/dcat#> PREFIX dcterms: <http://purl.org/dc/terms/>
+            SELECT ?v ?m WHERE {{ <{BASE}> dcat:version ?v ; dcterms:modified ?m }}""",
+    )[0]
+    markup = page(live_server, "/institution/pboc").text
+    assert f"<strong>{version['v']}</strong>" in markup
+    assert f'<time datetime="{version["m"]}">' in markup
+
+
+def test_layout_diagram_on_every_edition_with_a_layout(live_server: Server) -> None:
+    rows = select(
+        live_server,
+        """SELECT ?edition (COUNT(DISTINCT ?zone) AS ?zones) WHERE {
+             ?layout a pg:SpatialLayout ; pg:inEdition ?edition . ?zone pg:inLayout ?layout }
+           GROUP BY ?edition""",
+    )
+    assert len(rows) == 3
+    for row in rows:
+        markup = page(live_server, local(row["edition"])).text
+        svg = re.search(r"<svg .*?</svg>", markup, re.S)
+        assert svg, row["edition"]
+        assert svg[0].count('<g class="zone') == int(row["zones"])
+
+
+@pytest.mark.parametrize(
+    ("path", "schema_type"),
+    [
+        ("/", "Dataset"),
+        ("/.well-known/void", "Dataset"),
+        ("/edition/sh-fintech-2020", "Legislation"),
+        ("/edition/xc-jinke-2021", "Legislation"),
+        ("/institution/pboc", "GovernmentOrganization"),
+        ("/plan/bj-jinke", "CreativeWork"),
+    ],
+)
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_structured_data_is_json_ld_that_rdflib_reads(
+    live_server: Server, path: str, schema_type: str, lang: str
+) -> None:
+    import json
+
+    import rdflib
+
+    markup = page(live_server, f"{path}?lang={lang}").text
+    (block,) = re.findall(r'<script type="application/ld\+json">(.*?)</script>', markup, re.S)
+    document = json.loads(block)
+    assert document["@context"] == {"@vocab": "https://schema.org/"}  # inline: read offline
+    graph = rdflib.Graph().parse(data=block, format="json-ld")
+    schema = rdflib.Namespace("https://schema.org/")
+    (subject,) = graph.subjects(rdflib.RDF.type, schema[schema_type])
+    iri = BASE + path.strip("/") if path not in {"/", "/.well-known/void"} else BASE
+    assert str(subject) == iri
+    names = {str(n) for n in graph.objects(subject, schema.name)}
+    expected = select(
+        live_server,
+        f"""SELECT ?l WHERE {{ {{ <{iri}> rdfs:label ?l }} UNION
+             {{ <{iri}> <http://purl.org/dc/terms/title> ?l }} FILTER(LANG(?l) = "{lang}") }}""",
+    )
+    if not expected:  # no name in this language: the other one stands in
+        expected = select(live_server, f"SELECT ?l WHERE {{ <{iri}> rdfs:label ?l }}")
+    assert names & {row["l"] for row in expected}, (names, expected)
+    if schema_type == "Dataset":
+        downloads = list(graph.objects(subject, schema.distribution))
+        assert len(downloads) == 6
+        assert graph.value(subject, schema.version) is not None
+        assert graph.value(subject, schema.dateModified) is not None
+
+
+def test_dcat_states_each_dumps_size_and_sha256(live_server: Server) -> None:
+    import hashlib
+
+    import rdflib
+
+    response = requests.get(live_server.url + "/.well-known/void", params={"format": "turtle"})
+    graph = rdflib.Graph().parse(data=response.text, format="turtle")
+    dcat = rdflib.Namespace("http://www.w3.org/ns/dcat#")
+    spdx = rdflib.Namespace("http://spdx.org/rdf/terms#")
+    distributions = list(graph.subjects(rdflib.RDF.type, dcat.Distribution))
+    assert len(distributions) == 6
+    for distribution in distributions:
+        url = str(graph.value(distribution, dcat.downloadURL))
+        body = requests.get(url, timeout=60).content
+        assert int(graph.value(distribution, dcat.byteSize)) == len(body)
+        checksum = graph.value(distribution, spdx.checksum)
+        assert graph.value(checksum, spdx.algorithm) == spdx.checksumAlgorithm_sha256
+        assert str(graph.value(checksum, spdx.checksumValue)) == hashlib.sha256(body).hexdigest()
+
+
+# The walkthrough "Adding a plan edition by hand" / "Validating" names an edition that is not in
+# the shipped data, on purpose (it is what a reader would add): these IRIs are not expected.
+HYPOTHETICAL = ("example", "sh-fintech-2024")
+
+
+def test_every_iri_the_readme_names_resolves(live_server: Server) -> None:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    iris = sorted(set(re.findall(r"https://w3id\.org/plangraph/[^\s)`>\"'|,]*", text)))
+    iris = [i for i in iris if not any(h in i for h in HYPOTHETICAL)]
+    assert BASE + "graph/institutions" in iris
+    for iri in [*iris, *(BASE + f"graph/{g}" for g in ("places", "plans", "sources", "themes"))]:
+        response = requests.get(live_server.url + "/" + iri[len(BASE) :], headers=HTML, timeout=30)
+        assert response.status_code == 200, iri
+
+
+def test_a_406_says_it_varies_on_accept(live_server: Server) -> None:
+    for path in ("/institution/pboc", "/sparql?query=ASK%7B%7D"):
+        response = requests.get(live_server.url + path, headers={"Accept": "image/png"}, timeout=30)
+        assert response.status_code == 406
+        assert "Accept" in response.headers.get("Vary", "")
