@@ -413,9 +413,10 @@ class _Lookup:
             # A span is named after what it is evidence for.
             for q in self.store.quads_for_pattern(None, _EVIDENCE, node, None):
                 owner = self.labels(q.subject)
+                unnamed = f"<{q.subject.value}>"  # an owner without a label is named by its IRI
                 return {
-                    "zh": f"来源片段：{pick_language(owner, 'zh')}",
-                    "en": f"evidence for {pick_language(owner, 'en')}",
+                    "zh": f"来源片段：{pick_language(owner, 'zh') or unnamed}",
+                    "en": f"evidence for {pick_language(owner, 'en') or unnamed}",
                 }
         return found
 
