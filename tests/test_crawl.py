@@ -83,7 +83,13 @@ def _enough_highlights(url: str, seen: dict[str, int]) -> bool:
 
 
 def fetch(session: requests.Session, url: str) -> tuple[int, str | None]:
-    response = session.get(url, headers=ACCEPT, timeout=60, allow_redirects=True)
+    """One GET; a 503 with Retry-After (the server shedding load on a busy machine) is asked
+    again after the time it names, as a polite client would, up to three times."""
+    for _ in range(3):
+        response = session.get(url, headers=ACCEPT, timeout=60, allow_redirects=True)
+        if response.status_code != 503 or "Retry-After" not in response.headers:
+            break
+        time.sleep(min(float(response.headers["Retry-After"] or 1), 5))
     html_text = (
         response.text if response.headers.get("Content-Type", "").startswith("text/html") else None
     )
