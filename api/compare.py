@@ -97,8 +97,8 @@ def publish(old: str, new: str) -> Response:
         removed = ox.serialize(older, format=ox.RdfFormat.N_QUADS) or b""
         store.record_update(app_state.graph, removed, added)
         app_state.refresh()
-        if app_state.engine is not None:
-            app_state.engine.new_generation(removed, added)
+        for engine in app_state.engines():  # the fast lane's workers too
+            engine.new_generation(removed, added)
     response = Response(name + "\n", status=201, mimetype="text/plain")
     response.headers["Location"] = name
     return response
