@@ -35,7 +35,7 @@ sys.path.insert(0, str(REPO))
 from plangraph.config import default_data  # noqa: E402
 from plangraph.diff import Comparison, diff, load_with  # noqa: E402
 from plangraph.diff.changes import compare_editions  # noqa: E402
-from plangraph.diff.model import Edition, Element  # noqa: E402
+from plangraph.diff.model import KINDS, Edition, Element  # noqa: E402
 
 FIXTURES = REPO / "tests" / "data" / "diff"
 PAIRS = [("bj-jinke-2020", "bj-jinke-2023"), ("sh-fintech-2020", "sh-fintech-2024")]
@@ -197,15 +197,7 @@ def synthetic_pair(tasks: int = 1000, seed: int = 13) -> tuple[Edition, Edition,
         if n.label_en:
             truth[n.iri], n.label_en = n.label_en, ""
         n.area = f"{base}syn-new/area/{(i - 1) * areas // len(new_tasks) + 1}"
-    kinds = (
-        "TaskArea",
-        "Task",
-        "Principle",
-        "Goal",
-        "Preamble",
-        "GuidingIdeology",
-        "SafeguardMeasure",
-    )
+    kinds = KINDS
 
     def edition(name: str, tasks_: list[Element]) -> Edition:
         area_elements = [

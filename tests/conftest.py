@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -117,3 +118,30 @@ def script_server(server_factory: Callable[..., Server]) -> Server:
     return server_factory(
         "--data", str(REPO / "ontology"), str(DATA / "mini"), str(DATA / "script-label")
     )
+
+
+# --- the processes of a running server (read from /proc) ---------------------------------------
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                stat = Path(f"/proc/{entry}/stat").read_text()
+                if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry))
+    return found
+
+
+def cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def workers_of(server: Server) -> list[int]:
+    """Query workers: the children of the zygote, the main process's child that has children."""
+    return [w for child in children(server.process.pid) for w in children(child)]

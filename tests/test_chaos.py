@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import DATA, REPO, Server, stop_server
+from tests.conftest import DATA, REPO, Server, cpu_seconds, stop_server, workers_of
 
 MINI = str(DATA / "mini")
 LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
@@ -29,30 +29,6 @@ LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
 ENDLESS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 JSON = {"Accept": "application/sparql-results+json"}
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            with contextlib.suppress(OSError, IndexError, ValueError):
-                stat = Path(f"/proc/{entry}/stat").read_text()
-                if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                    found.append(int(entry))
-    return found
-
-
-def cpu_seconds(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def workers_of(server: Server) -> list[int]:
-    """Query workers: the children of the zygote, the main process's child that has children."""
-    return [w for child in children(server.process.pid) for w in children(child)]
 
 
 def count(server: Server) -> int:
