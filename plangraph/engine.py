@@ -41,6 +41,7 @@ from plangraph.errors import (
     Overloaded,
     PlanGraphError,
     QueryTimeout,
+    StoreChanged,
     WorkerStopped,
 )
 from plangraph.store import apply_change
@@ -379,7 +380,14 @@ def _worker_main(
             except (EOFError, OSError):
                 break
             try:
-                conn.send(("ok", perform(store, job)))
+                try:
+                    outcome = perform(store, job)
+                except StoreChanged:
+                    if isinstance(store_or_opener, ox.Store):
+                        raise
+                    store = store_or_opener()  # a fresh read-only view of the on-disk store
+                    outcome = perform(store, job)
+                conn.send(("ok", outcome))
             except PlanGraphError as err:
                 where = (err.file, err.line, err.column, err.status)
                 conn.send(("error", (type(err).__name__, err.message, *where)))

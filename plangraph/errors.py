@@ -142,6 +142,12 @@ class Unavailable(PlanGraphError):
 
 
 @dataclass
+class StoreChanged(Unavailable):
+    """An on-disk store's files changed under a worker's read-only handle (RocksDB compaction by
+    the writer); the worker reopens the store and runs the job again once (HTTP 503 if not)."""
+
+
+@dataclass
 class Overloaded(Unavailable):
     """Every worker stayed busy for the whole queue wait (HTTP 503 with Retry-After)."""
 

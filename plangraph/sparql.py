@@ -18,6 +18,7 @@ from plangraph.errors import (
     PayloadTooLarge,
     QueryRefused,
     QuerySyntaxError,
+    StoreChanged,
     TooComplex,
     UpdateRefused,
     syntax_location,
@@ -495,8 +496,15 @@ def execute(store: ox.Store, job: QueryJob) -> QueryOutcome:
         raise QuerySyntaxError(f"the query cannot be evaluated / 无法执行该查询: {err}") from None
 
 
-def _network_error(err: OSError) -> QueryRefused:
-    """What pyoxigraph raises when SERVICE or LOAD meets a worker without network."""
+def _network_error(err: OSError) -> QueryRefused | StoreChanged:
+    """What pyoxigraph raises when SERVICE or LOAD meets a worker without network; an "IO error"
+    is RocksDB's, about the store's own files, not the network."""
+    if str(err).startswith("IO error"):
+        return StoreChanged(
+            f"the on-disk store changed while it was read; try again ({err}) / "
+            "存储在读取时发生变化，请重试",
+            retry_after=1,
+        )
     return QueryRefused(
         f"the query tried to fetch data from outside this dataset, which this endpoint never "
         f"does ({err}) / 查询试图访问网络，已被阻止"
