@@ -380,13 +380,15 @@ def _worker_main(
             except (EOFError, OSError):
                 break
             try:
-                try:
-                    outcome = perform(store, job)
-                except StoreChanged:
-                    if isinstance(store_or_opener, ox.Store):
-                        raise
-                    store = store_or_opener()  # a fresh read-only view of the on-disk store
-                    outcome = perform(store, job)
+                for attempt in range(4):
+                    try:
+                        outcome = perform(store, job)
+                        break
+                    except StoreChanged:
+                        if isinstance(store_or_opener, ox.Store) or attempt == 3:
+                            raise
+                        time.sleep(0.1 * (attempt + 1))  # let the writer finish compacting
+                        store = store_or_opener()  # a fresh read-only view of the on-disk store
                 conn.send(("ok", outcome))
             except PlanGraphError as err:
                 where = (err.file, err.line, err.column, err.status)

@@ -31,12 +31,16 @@ def update(server: Server, text: str, timeout: float = 30) -> requests.Response:
 
 
 def values(server: Server, subject: str) -> set[str]:
-    response = requests.get(
-        server.sparql,
-        params={"query": f"SELECT ?v WHERE {{ <{subject}> <urn:x:v> ?v }}"},
-        headers={"Accept": "application/json"},
-        timeout=30,
-    )
+    for _ in range(5):  # a 503 with Retry-After is asked again, as a polite client does
+        response = requests.get(
+            server.sparql,
+            params={"query": f"SELECT ?v WHERE {{ <{subject}> <urn:x:v> ?v }}"},
+            headers={"Accept": "application/json"},
+            timeout=30,
+        )
+        if response.status_code != 503 or "Retry-After" not in response.headers:
+            break
+        time.sleep(float(response.headers["Retry-After"]))
     assert response.status_code == 200, response.text
     return {b["v"]["value"] for b in response.json()["results"]["bindings"]}
 
