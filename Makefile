@@ -28,16 +28,18 @@ serve: $(SERVE_STAMP)
 	$(BIN)/plangraph serve --host $(HOST) --port $(PORT)
 
 # Debian packages some tests need: rapper to parse the dumps, chromium for the browser test,
-# CJK fonts so its screenshots show Chinese, curl for the documentation's examples. Installed
+# CJK fonts so its screenshots show Chinese, curl for the documentation's examples, Virtuoso as
+# a remote SPARQL engine for the backend tests (bench/engines.py starts it on loopback). Installed
 # only when missing; when apt-get is impossible the tests that need them skip loudly.
-DEBS := raptor2-utils chromium fonts-noto-cjk curl
+DEBS := raptor2-utils chromium fonts-noto-cjk curl virtuoso-opensource
 system-deps:
 	@if ! command -v rapper >/dev/null || ! command -v chromium >/dev/null || ! command -v curl >/dev/null \
+	    || ! command -v virtuoso-t >/dev/null \
 	    || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBS) >/dev/null) \
 	      || echo "WARNING: apt-get could not install $(DEBS); those tests will skip"; \
-	  else echo "WARNING: not root or no apt-get; tests needing rapper/chromium will skip"; fi; \
+	  else echo "WARNING: not root or no apt-get; tests needing rapper/chromium/virtuoso will skip"; fi; \
 	fi
 
 test: $(TEST_STAMP) system-deps
