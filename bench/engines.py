@@ -77,14 +77,21 @@ def virtuoso_exe() -> str:
 
 
 def start_oxigraph(
-    workdir: Path, *, location: Path | None = None, timeout_s: int | None = None
+    workdir: Path,
+    *,
+    location: Path | None = None,
+    timeout_s: int | None = None,
+    union_default_graph: bool = False,
 ) -> Engine:
     """`oxigraph serve`: in memory unless `location` is given; read-write, so it can be loaded
-    over its Graph Store endpoint (/store) and updated over /update."""
+    over its Graph Store endpoint (/store) and updated over /update. `union_default_graph`:
+    queries see the union of all graphs as their default graph, as plangraph's do."""
     port = free_port()
     argv = [oxigraph_exe(), "serve", "--bind", f"127.0.0.1:{port}"]
     if location is not None:
         argv += ["--location", str(location)]
+    if union_default_graph:
+        argv += ["--union-default-graph"]
     if timeout_s:
         argv += ["--timeout-s", str(timeout_s)]
     base = f"http://127.0.0.1:{port}"
