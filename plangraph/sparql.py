@@ -9,7 +9,9 @@ from __future__ import annotations
 import io
 import re
 import sys
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import IO
 
 import pyoxigraph as ox
 
@@ -471,15 +473,16 @@ def execute(store: ox.Store, job: QueryJob) -> QueryOutcome:
     if job.vet:
         vet_query(job.query, _graph_names(store))
     try:
-        result = store.query(job.query, **_dataset_options(job))
+        options = _dataset_options(job)
+        result = store.query(job.query, **options)
         if isinstance(result, ox.QueryBoolean):
             media, fmt = _result_format(job.fmt)
             out = io.BytesIO()
             result.serialize(out, fmt)
             return QueryOutcome(out.getvalue(), media, False, 1)
         if isinstance(result, ox.QuerySolutions):
-            return _solutions(result, job)
-        return _triples(result, job)
+            return _solutions(result, job, lambda: store.query(job.query, **options))
+        return _triples(result, job, lambda: store.query(job.query, **options))
     except SyntaxError as err:
         line, column, message = syntax_location(err)
         raise QuerySyntaxError(
@@ -546,7 +549,102 @@ def _dataset_options(job: QueryJob) -> dict[str, object]:
     return options
 
 
-def _solutions(solutions: ox.QuerySolutions, job: QueryJob) -> QueryOutcome:
+# Where a row starts in each results format, found in the serialiser's output without parsing
+# it. TSV escapes newlines in values; CSV quotes them (newlines outside quotes end rows); XML
+# escapes "<"; in JSON a row after the first begins `}},{"name` (a string cannot hold an
+# unescaped `"`, and one ending in `}},{` is followed by `,` or `}`). An empty JSON row `{}` is
+# not told apart from a string holding `{}`: such an answer takes the counted route.
+_JSON_ROW = re.compile(rb'(?:\[|\}\},)\{"[^,}]')
+_XML_ROW = b"<result>"
+
+
+class _Counted(io.RawIOBase):
+    """Keeps a serialiser's output as it comes, counting rows; stops it (`over` says why) past
+    `max_rows` rows or `max_bytes` bytes, or where rows cannot be counted from the bytes."""
+
+    def __init__(self, fmt: ox.QueryResultsFormat, max_rows: int, max_bytes: int) -> None:
+        self.chunks: list[bytes] = []
+        self.fmt = fmt
+        self.newlines = 0  # TSV, CSV (outside quotes): the header line and one per row
+        self.marks = 0  # XML, JSON: one per row
+        self.in_quote = False
+        self.tail = b""  # the end of the last chunk, for a row mark split between chunks
+        self.size = 0
+        self.max_rows = max_rows
+        self.max_bytes = max_bytes
+        self.over: str | None = None
+
+    def writable(self) -> bool:
+        return True
+
+    @property
+    def rows(self) -> int:
+        if self.fmt in {QRF.TSV, QRF.CSV}:
+            return max(self.newlines - 1, 0)
+        return self.marks
+
+    def write(self, b: bytes) -> int:  # type: ignore[override]
+        if self.over:  # pyoxigraph may write again after being stopped
+            raise _Enough
+        data = bytes(b)
+        self.size += len(data)
+        if self.size > self.max_bytes:
+            self.over = "bytes"
+            raise _Enough
+        self._count(data)
+        if self.over is None and self.rows > self.max_rows:
+            self.over = "rows"
+        if self.over:
+            raise _Enough
+        self.chunks.append(data)
+        return len(data)
+
+    def _count(self, data: bytes) -> None:
+        fmt = self.fmt
+        if fmt == QRF.TSV:
+            self.newlines += data.count(b"\n")
+        elif fmt == QRF.CSV:
+            if not self.in_quote and b'"' not in data:
+                self.newlines += data.count(b"\n")
+                return
+            parts = data.split(b'"')
+            start = 1 if self.in_quote else 0
+            self.newlines += sum(part.count(b"\n") for part in parts[start::2])
+            self.in_quote ^= (len(parts) - 1) % 2 == 1
+        else:
+            joined = self.tail + data
+            if fmt == QRF.XML:
+                self.marks += joined.count(_XML_ROW) - self.tail.count(_XML_ROW)
+            else:
+                if b"{}" in joined:
+                    self.over = "uncounted"
+                    return
+                self.marks += len(_JSON_ROW.findall(joined)) - len(_JSON_ROW.findall(self.tail))
+            self.tail = joined[-7:]
+
+
+def _solutions(
+    solutions: ox.QuerySolutions, job: QueryJob, again: Callable[[], object]
+) -> QueryOutcome:
+    """Serialise once, in Rust, straight into the asked format, counting rows as it goes.
+
+    Only an answer past a cap (or whose rows cannot be counted from its bytes) is run `again`
+    and cut by the slower exact route, which stops at the cap too."""
+    media, fmt = _result_format(job.fmt)
+    out = _Counted(fmt, job.max_rows, job.max_bytes)
+    try:
+        solutions.serialize(out, fmt)
+    except (_Enough, OSError, RuntimeError):
+        if not out.over:
+            raise
+    if not out.over:
+        return QueryOutcome(b"".join(out.chunks), media, False, out.rows)
+    rerun = again()
+    assert isinstance(rerun, ox.QuerySolutions)
+    return _capped_solutions(rerun, job)
+
+
+def _capped_solutions(solutions: ox.QuerySolutions, job: QueryJob) -> QueryOutcome:
     # Serialise to TSV first, in Rust, stopping after max_rows or max_bytes; then re-read that
     # TSV and write the asked format, again in Rust. pyoxigraph cannot serialise a cut iterator.
     media, fmt = _result_format(job.fmt)
@@ -583,7 +681,56 @@ def _solutions(solutions: ox.QuerySolutions, job: QueryJob) -> QueryOutcome:
     return QueryOutcome(body, media, cut is not None, rows, cut)
 
 
-def _triples(triples: ox.QueryTriples, job: QueryJob) -> QueryOutcome:
+class _Capped(io.RawIOBase):
+    """Keeps a serialiser's output and stops it past `max_bytes`."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self.max_bytes = max_bytes
+        self.over = False
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b: bytes) -> int:  # type: ignore[override]
+        self.size += len(b)
+        if self.over or self.size > self.max_bytes:
+            self.over = True
+            raise _Enough
+        self.chunks.append(bytes(b))
+        return len(b)
+
+
+def _triples(triples: ox.QueryTriples, job: QueryJob, again: Callable[[], object]) -> QueryOutcome:
+    """Serialise the triples as they come, in Rust; past a cap, run `again` and cut exactly."""
+    media, fmt = _graph_format(job.fmt)
+    seen = 0
+    more = False
+
+    def counted() -> Iterator[ox.Triple]:
+        nonlocal seen, more
+        for triple in triples:
+            if seen == job.max_rows:
+                more = True
+                return
+            seen += 1
+            yield triple
+
+    out = _Capped(job.max_bytes)
+    try:
+        _write_triples(counted(), out, fmt, job.prefixes)
+    except (_Enough, OSError, RuntimeError):
+        if not out.over:
+            raise
+    if not out.over and not more:
+        return QueryOutcome(b"".join(out.chunks), media, False, seen)
+    rerun = again()
+    assert isinstance(rerun, ox.QueryTriples)
+    return _capped_triples(rerun, job)
+
+
+def _capped_triples(triples: ox.QueryTriples, job: QueryJob) -> QueryOutcome:
     media, fmt = _graph_format(job.fmt)
     kept: list[ox.Triple] = []
     size = 0
@@ -610,11 +757,17 @@ def serialize_triples(
     triples: list[ox.Triple], fmt: ox.RdfFormat, prefixes: dict[str, str]
 ) -> bytes:
     out = io.BytesIO()
+    _write_triples(triples, out, fmt, prefixes)
+    return out.getvalue()
+
+
+def _write_triples(
+    triples: Iterable[ox.Triple], out: IO[bytes], fmt: ox.RdfFormat, prefixes: dict[str, str]
+) -> None:
     if fmt in {ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML, ox.RdfFormat.JSON_LD}:
         ox.serialize(triples, out, fmt, prefixes=prefixes or None)
     else:
         ox.serialize(triples, out, fmt)
-    return out.getvalue()
 
 
 def parse_term(term: str) -> ox.NamedNode | ox.Literal | ox.BlankNode:
