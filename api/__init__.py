@@ -50,6 +50,7 @@ def create_app(app_state: AppState) -> Flask:
     app.register_error_handler(Exception, _internal_error)
     app.after_request(_cors)
     app.after_request(_security_headers)
+    app.wsgi_app = sparql.LeanPath(app, app_state)  # type: ignore[method-assign]
     return app
 
 
@@ -88,9 +89,12 @@ def _os_error(err: OSError) -> Response:
     return _internal_error(err)
 
 
+INTERNAL_ERROR = "internal server error; it has been logged / 服务器内部错误"
+
+
 def _internal_error(err: Exception) -> Response:
     log.exception("internal error on %s %s", request.method, request.path)
-    return error_response(500, "internal server error; it has been logged / 服务器内部错误")
+    return error_response(500, INTERNAL_ERROR)
 
 
 def _cors(response: Response) -> Response:

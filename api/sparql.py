@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import hmac
 import io
+import logging
 import re
+from collections.abc import Callable, Iterable
 from urllib.parse import parse_qs
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Flask, Response, render_template, request, url_for
+from werkzeug.http import parse_options_header
+from werkzeug.utils import get_content_type
 
 from plangraph import store
 from plangraph.errors import (
@@ -22,6 +26,7 @@ from plangraph.jobs import UpdateJob, UpdateOutcome
 from plangraph.named_queries import NamedQuery
 from plangraph.sparql import (
     GRAPH_FORMATS,
+    QueryInfo,
     QueryJob,
     QueryOutcome,
     analyse,
@@ -35,6 +40,7 @@ from plangraph.sparql import (
 from . import results_page
 from .state import AppState, state
 
+log = logging.getLogger(__name__)
 blueprint = Blueprint("sparql", __name__)
 # RFC 6750's b64token; anything else in Authorization is not a bearer token.
 BEARER = re.compile(r"Bearer ([A-Za-z0-9\-._~+/]+=*)")
@@ -42,6 +48,8 @@ BEARER = re.compile(r"Bearer ([A-Za-z0-9\-._~+/]+=*)")
 FORM = "application/x-www-form-urlencoded"
 QUERY_BODY = "application/sparql-query"
 UPDATE_BODY = "application/sparql-update"
+# The parameters of a plain query (LeanPath); any other goes to Flask's route.
+PLAIN_PARAMS = {"query", "default-graph-uri", "named-graph-uri"}
 
 
 @blueprint.route("/sparql/", methods=["GET", "POST", "OPTIONS"])
@@ -80,42 +88,183 @@ def run_query(
     kind = "results" if info.form in {"SELECT", "ASK", ""} else "graph"
     html = results_page.wants_html(params)
     fmt = "json" if html else negotiate(request.headers.get("Accept"), _one(params, "format"), kind)
-    job = QueryJob(
+    job = _job(app_state, query, info, params, fmt, request.environ, substitutions)
+    if html:  # a browser: the results as a page (api/results_page.py)
+        return results_page.page(app_state, job, kind, query_text=query, named=named)
+    outcome = app_state.run(job)
+    response = Response(outcome.body, mimetype=outcome.media_type)
+    response.headers.extend(answer_headers(outcome, config.max_rows, config.max_answer_bytes))
+    return response
+
+
+def _job(
+    app_state: AppState,
+    query: str,
+    info: QueryInfo,
+    params: dict[str, list[str]],
+    fmt: str,
+    environ: dict[str, object],
+    substitutions: dict[str, str] | None = None,
+) -> QueryJob:
+    kind = "results" if info.form in {"SELECT", "ASK", ""} else "graph"
+    config = app_state.config
+    return QueryJob(
         query=query,
         fmt=fmt,
-        max_rows=app_state.config.max_rows,
+        max_rows=config.max_rows,
         default_graphs=params.get("default-graph-uri") or None,
         named_graphs=params.get("named-graph-uri") or None,
         substitutions=substitutions or {},
         prefixes=app_state.graph.prefixes if kind == "graph" else {},
-        base_iri=_base_iri() if "<" in query else None,
+        base_iri=_base_iri(environ) if "<" in query else None,
         max_bytes=config.max_answer_bytes,
         vet=bool(info.mentions),
     )
-    if html:  # a browser: the results as a page (api/results_page.py)
-        return results_page.page(app_state, job, kind, query_text=query, named=named)
-    return _respond(app_state.run(job), config.max_rows, config.max_answer_bytes)
 
 
-def _base_iri() -> str:
+def _base_iri(environ: dict[str, object]) -> str:
     """The request's own URL, for relative IRIs in a query; werkzeug's base_url costs 0.1 ms."""
-    environ = request.environ
     host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "localhost")
-    return f"{environ['wsgi.url_scheme']}://{host}{environ.get('SCRIPT_NAME', '')}{request.path}"
+    path = str(environ.get("PATH_INFO", "")).encode("latin-1").decode("utf-8", "replace")
+    return f"{environ['wsgi.url_scheme']}://{host}{environ.get('SCRIPT_NAME', '')}{path}"
 
 
-def _respond(outcome: QueryOutcome, max_rows: int, max_bytes: int) -> Response:
-    response = Response(outcome.body, mimetype=outcome.media_type)
-    response.headers["Vary"] = "Accept"
-    response.headers["X-PlanGraph-Rows"] = str(outcome.rows)
+def answer_headers(outcome: QueryOutcome, max_rows: int, max_bytes: int) -> list[tuple[str, str]]:
+    """What an answer says about itself besides its body: row count, and whether it was cut."""
+    headers = [("Vary", "Accept"), ("X-PlanGraph-Rows", str(outcome.rows))]
     if outcome.truncated:
         if outcome.cut_by == "bytes":
-            response.headers["X-PlanGraph-Truncated"] = (
-                f"true; max-bytes={max_bytes}; the answer was cut at the size limit, add LIMIT"
+            headers.append(
+                (
+                    "X-PlanGraph-Truncated",
+                    f"true; max-bytes={max_bytes}; the answer was cut at the size limit, add LIMIT",
+                )
             )
         else:
-            response.headers["X-PlanGraph-Truncated"] = f"true; max-rows={max_rows}"
-    return response
+            headers.append(("X-PlanGraph-Truncated", f"true; max-rows={max_rows}"))
+    return headers
+
+
+class LeanPath:
+    """WSGI in front of Flask for the protocol's plain case: one query to /sparql by GET, or by
+    POST as application/sparql-query, answered in a negotiated format to a program.
+
+    Flask's request context, routing and Response objects cost ~0.2 ms of a 1 ms request (the
+    profile is in bench/README.md). Everything else, and any request this path is unsure of —
+    a form body, ?format=, a browser, an update, a question without a query, a check that
+    fails — goes to Flask untouched (a body already read is handed on), so errors keep one
+    home. Errors of the run itself are answered by the same functions as Flask's handlers.
+    The path turns itself off when the app has request hooks it does not know."""
+
+    def __init__(self, app: Flask, app_state: AppState) -> None:
+        self.app = app
+        self.flask_wsgi = app.wsgi_app
+        self.app_state = app_state
+        self._enabled: bool | None = None
+        self._common: list[tuple[str, str]] = []
+
+    def _ready(self) -> bool:
+        """Decided at the first request, once every hook is registered."""
+        if self._enabled is None:
+            from . import _cors, _security_headers
+
+            known_after = [_cors, _security_headers]
+            hooks = [self.app.before_request_funcs, self.app.teardown_request_funcs]
+            hooks += [self.app.url_value_preprocessors]
+            self._enabled = (
+                not any(h.get(None) or h.get("sparql") for h in hooks)
+                and self.app.after_request_funcs.get(None) == known_after
+                and not self.app.after_request_funcs.get("sparql")
+            )
+            probe = Response(b"")
+            for hook in known_after:
+                probe = hook(probe)
+            skip = {"content-type", "content-length"}
+            self._common = [(k, v) for k, v in probe.headers.items() if k.lower() not in skip]
+        return self._enabled
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") not in ("/sparql", "/sparql/") or not self._ready():
+            return self.flask_wsgi(environ, start_response)
+        job = self._plain_job(environ)
+        if job is None:
+            return self.flask_wsgi(environ, start_response)
+        config = self.app_state.config
+        try:
+            outcome = self.app_state.run(job, cancelled=environ.get("waitress.client_disconnected"))
+        except PlanGraphError as err:
+            return self._error(err, environ, start_response)
+        except Exception:
+            log.exception("internal error on %s /sparql", environ.get("REQUEST_METHOD"))
+            return self._error(None, environ, start_response)
+        headers = [
+            ("Content-Type", get_content_type(outcome.media_type, "utf-8")),
+            ("Content-Length", str(len(outcome.body))),
+            *answer_headers(outcome, config.max_rows, config.max_answer_bytes),
+            *self._common,
+        ]
+        start_response("200 OK", headers)
+        return [outcome.body]
+
+    def _plain_job(self, environ: dict) -> QueryJob | None:
+        """The job of a plain protocol query, or None: Flask answers (the body stays readable)."""
+        method = environ.get("REQUEST_METHOD")
+        params = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        if method == "POST":
+            if params or environ.get("HTTP_TRANSFER_ENCODING"):
+                return None
+            mimetype, options = parse_options_header(environ.get("CONTENT_TYPE", ""))
+            charset = options.get("charset", "utf-8").lower()
+            if mimetype.lower() != QUERY_BODY or charset not in {"utf-8", "utf8"}:
+                return None
+            try:
+                length = int(environ.get("CONTENT_LENGTH") or "")
+            except ValueError:
+                return None
+            if not 0 <= length <= self.app_state.config.max_body_bytes:
+                return None
+            body = environ["wsgi.input"].read(length)
+            environ["wsgi.input"] = io.BytesIO(body)  # Flask may still read it
+            try:
+                params = {"query": [body.decode("utf-8")]}
+            except UnicodeDecodeError:
+                return None
+        elif method != "GET":
+            return None
+        accept = environ.get("HTTP_ACCEPT")
+        queries = params.get("query") or []
+        if len(queries) != 1 or set(params) - PLAIN_PARAMS or "text/html" in (accept or "").lower():
+            return None
+        app_state = self.app_state
+        config = app_state.config
+        try:
+            info = check_query(
+                queries[0],
+                app_state.named_graphs,
+                max_bytes=config.max_query_bytes,
+                max_depth=config.max_depth,
+                service_check=config.service_check,
+            )
+            kind = "results" if info.form in {"SELECT", "ASK", ""} else "graph"
+            fmt = negotiate(accept, None, kind)
+        except PlanGraphError:
+            return None  # Flask checks again and answers with its handlers
+        return _job(app_state, queries[0], info, params, fmt, environ)
+
+    def _error(
+        self, err: PlanGraphError | None, environ: dict, start_response: Callable
+    ) -> Iterable[bytes]:
+        from . import _cors, _plangraph_error, _security_headers, error_response
+
+        if err is None:
+            response = error_response(
+                500, "internal server error; it has been logged / 服务器内部错误"
+            )
+        elif isinstance(err, Unavailable):
+            response = _unavailable(err)
+        else:
+            response = _plangraph_error(err)
+        return _security_headers(_cors(response))(environ, start_response)
 
 
 @blueprint.app_errorhandler(Unavailable)

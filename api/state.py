@@ -58,7 +58,7 @@ class AppState:
         self.generation += 1
         self.vetted.clear()
 
-    def run(self, job: QueryJob) -> QueryOutcome:
+    def run(self, job: QueryJob, *, cancelled: Callable[[], bool] | None = None) -> QueryOutcome:
         """Run an untrusted query: in a worker, under the time limit, when an engine runs.
 
         A text that a worker's parser has already passed is not parsed again."""
@@ -68,7 +68,7 @@ class AppState:
             key = (self.generation, digest.digest())
             if key in self.vetted:
                 job = replace(job, vet=False)
-        outcome = self.perform(job)
+        outcome = self.perform(job, cancelled=cancelled)
         if key is not None and job.vet:  # it ran, so the parser passed it
             with self.slow_lock:
                 self.vetted[key] = None
@@ -76,11 +76,19 @@ class AppState:
                     self.vetted.popitem(last=False)
         return outcome  # type: ignore[return-value]
 
-    def perform(self, job: object, timeout: float | None = None, *, retire: bool = False) -> object:
-        """Do any job in a worker (killed at `timeout`, or when the client leaves)."""
+    def perform(
+        self,
+        job: object,
+        timeout: float | None = None,
+        *,
+        retire: bool = False,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> object:
+        """Do any job in a worker (killed at `timeout`, or when the client leaves: `cancelled`,
+        else waitress's test for the current Flask request)."""
         if self.engine is None:
             return perform(self.graph.store, job)
-        cancelled = _client_gone()
+        cancelled = cancelled or _client_gone()
         if self.fast is not None and isinstance(job, QueryJob):
             key = hash((job.query, repr(job.default_graphs), repr(job.named_graphs)))
             if key not in self.slow_queries:

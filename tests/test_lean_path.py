@@ -1,0 +1,98 @@
+"""/sparql's lean path (api/sparql.py LeanPath) answers exactly as the Flask route does.
+
+A plain query (GET ?query=, or POST application/sparql-query) skips Flask's request machinery;
+the same query sent as a form (POST application/x-www-form-urlencoded) goes through the Flask
+route. Status, headers and body must be the same either way, for answers and for errors that
+arise while the query runs.
+"""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+SELECT = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o LIMIT 5"
+CONSTRUCT = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 5"
+BAD_FUNCTION = "SELECT (<urn:x-no-such:function>(1) AS ?x) WHERE {}"  # fails when it runs
+BAD_SYNTAX = "SELECT ?x WHERE { ?x ?y }"
+
+
+def _lean(server, query: str, accept: str) -> requests.Response:
+    return requests.post(
+        server.url + "/sparql",
+        data=query.encode(),
+        headers={"Content-Type": "application/sparql-query", "Accept": accept},
+        timeout=30,
+    )
+
+
+def _flask(server, query: str, accept: str) -> requests.Response:
+    return requests.post(
+        server.url + "/sparql", data={"query": query}, headers={"Accept": accept}, timeout=30
+    )
+
+
+def _same(lean: requests.Response, routed: requests.Response) -> None:
+    assert lean.status_code == routed.status_code
+    assert lean.content == routed.content
+    ignore = {"date"}
+    assert {k.lower(): v for k, v in lean.headers.items() if k.lower() not in ignore} == {
+        k.lower(): v for k, v in routed.headers.items() if k.lower() not in ignore
+    }
+
+
+@pytest.mark.parametrize(
+    "query, accept",
+    [
+        (SELECT, "application/sparql-results+json"),
+        (SELECT, "text/csv"),
+        (SELECT, "application/sparql-results+xml"),
+        ("ASK {}", "*/*"),
+        (CONSTRUCT, "text/turtle"),
+        (CONSTRUCT, "application/n-triples"),
+    ],
+)
+def test_lean_answer_equals_the_flask_routes(mini_server, query, accept):
+    lean, routed = _lean(mini_server, query, accept), _flask(mini_server, query, accept)
+    assert lean.status_code == 200
+    _same(lean, routed)
+
+
+@pytest.mark.parametrize("query", [BAD_FUNCTION, BAD_SYNTAX])
+def test_lean_error_equals_the_flask_routes(mini_server, query):
+    lean = _lean(mini_server, query, "application/sparql-results+json")
+    routed = _flask(mini_server, query, "application/sparql-results+json")
+    assert 400 <= lean.status_code < 500
+    assert lean.text.count("\n") == 1  # one line, no traceback
+    _same(lean, routed)
+
+
+def test_get_with_query_parameter_is_answered_like_post(mini_server):
+    got = requests.get(
+        mini_server.url + "/sparql",
+        params={"query": SELECT},
+        headers={"Accept": "application/sparql-results+json"},
+        timeout=30,
+    )
+    _same(got, _flask(mini_server, SELECT, "application/sparql-results+json"))
+
+
+def test_the_app_takes_the_lean_path_with_its_own_hooks(tmp_path):
+    """The path turns itself off when the app gains request hooks it does not know; the
+    shipped app must not have any, or every test above would compare Flask with itself."""
+    from pathlib import Path
+
+    from plangraph.api import create_app
+    from plangraph.api.sparql import LeanPath
+    from plangraph.api.state import AppState
+
+    from plangraph import store
+    from plangraph.config import Config
+
+    mini = Path(__file__).parent / "data" / "mini"
+    config = Config(data=[mini])
+    app = create_app(AppState(config, store.load(config.data)))
+    assert isinstance(app.wsgi_app, LeanPath)
+    assert app.wsgi_app._ready()
+    app.before_request(lambda: None)
+    assert not LeanPath(app, app.extensions["plangraph"])._ready()
