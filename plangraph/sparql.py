@@ -554,7 +554,12 @@ def _dataset_options(job: QueryJob) -> dict[str, object]:
 # escapes "<"; in JSON a row after the first begins `}},{"name` (a string cannot hold an
 # unescaped `"`, and one ending in `}},{` is followed by `,` or `}`). An empty JSON row `{}` is
 # not told apart from a string holding `{}`: such an answer takes the counted route.
-_JSON_ROW = re.compile(rb'(?:\[|\}\},)\{"[^,}]')
+# While streaming, `}},{"` is counted alone (a bound: enough to stop at the row cap); the exact
+# count subtracts, once, those followed by `,` or `}`. bytes.count, not a regular expression:
+# ~50x faster over a large answer.
+_JSON_NEXT_ROW = b'}},{"'
+_JSON_NOT_ROWS = (b'}},{",', b'}},{"}')
+_JSON_FIRST_ROW = b'"results":{"bindings":[{"'
 _XML_ROW = b"<result>"
 
 
@@ -619,8 +624,15 @@ class _Counted(io.RawIOBase):
                 if b"{}" in joined:
                     self.over = "uncounted"
                     return
-                self.marks += len(_JSON_ROW.findall(joined)) - len(_JSON_ROW.findall(self.tail))
+                self.marks += joined.count(_JSON_NEXT_ROW) - self.tail.count(_JSON_NEXT_ROW)
             self.tail = joined[-7:]
+
+
+def _json_rows(body: bytes) -> int:
+    """The exact row count of a SPARQL JSON answer without empty rows (see _JSON_NEXT_ROW)."""
+    if body.find(_JSON_FIRST_ROW) < 0:
+        return 0
+    return 1 + body.count(_JSON_NEXT_ROW) - sum(body.count(m) for m in _JSON_NOT_ROWS)
 
 
 def _solutions(
@@ -638,7 +650,10 @@ def _solutions(
         if not out.over:
             raise
     if not out.over:
-        return QueryOutcome(b"".join(out.chunks), media, False, out.rows)
+        body = b"".join(out.chunks)
+        rows = _json_rows(body) if fmt == QRF.JSON else out.rows
+        if rows <= job.max_rows:
+            return QueryOutcome(body, media, False, rows)
     rerun = again()
     assert isinstance(rerun, ox.QuerySolutions)
     return _capped_solutions(rerun, job)

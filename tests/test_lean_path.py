@@ -96,3 +96,13 @@ def test_the_app_takes_the_lean_path_with_its_own_hooks(tmp_path):
     assert app.wsgi_app._ready()
     app.before_request(lambda: None)
     assert not LeanPath(app, app.extensions["plangraph"])._ready()
+
+
+@pytest.mark.parametrize("accept", ["application/sparql-results+json", "text/csv"])
+def test_a_large_answer_is_sent_whole_as_through_flask(live_server, accept):
+    """Answers over 64 KiB leave the lean path as a file wrapper: every byte must arrive."""
+    query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o"
+    lean, routed = _lean(live_server, query, accept), _flask(live_server, query, accept)
+    assert lean.status_code == 200
+    assert len(lean.content) > 64 * 1024
+    _same(lean, routed)
