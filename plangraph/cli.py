@@ -303,6 +303,8 @@ def _serve(args: argparse.Namespace) -> int:
             threads=config.threads,
             # lets a request see that its client has gone (its worker is then killed)
             channel_request_lookahead=1,
+            # poll(2), not select(2): no limit of 1024 descriptors, and cheaper per loop turn
+            asyncore_use_poll=True,
             ident="plangraph",
         )
     except OSError as err:
