@@ -52,8 +52,8 @@ UPDATE_BODY = "application/sparql-update"
 PLAIN_PARAMS = {"query", "default-graph-uri", "named-graph-uri"}
 # An answer between these sizes goes to waitress as a file wrapper: sent from the body itself,
 # where a plain iterable is copied into waitress's buffer and, past 1 MiB, into a temporary file
-# (~10 ms for 2 MB). Larger ones keep that path, so a client that reads slowly does not pin
-# a large body in memory.
+# (0.8 ms against 0.06 ms for 2 MB here). Larger ones keep that path, so a client that reads
+# slowly does not pin a large body in memory.
 SMALL_BODY = 64 * 1024
 WRAPPED_BODY = 4 * 1024 * 1024
 
