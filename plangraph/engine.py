@@ -26,6 +26,7 @@ import secrets
 import select
 import shutil
 import signal
+import socket
 import tempfile
 import threading
 import time
@@ -49,6 +50,10 @@ from plangraph.store import apply_change
 log = logging.getLogger(__name__)
 # Between checks that the client is still there, while a job runs.
 POLL_SECONDS = 0.25
+# Socket buffers of a worker's connection. With the kernel's default (~200 KiB) a 2 MB answer
+# crosses in hundreds of reads, each waking the other process: 6-17 ms here; with 4 MiB, 0.5 ms.
+# The kernel caps this at net.core.wmem_max / rmem_max (no error where they are lower).
+SOCKET_BUFFER = 4 * 1024 * 1024
 
 
 @dataclass
@@ -279,6 +284,7 @@ class QueryEngine:
                     return
                 log.exception("a query worker failed to connect")
                 continue
+            _widen(conn)
             worker = _Worker(pid, conn, generation)
             if generation == self._generation and not self._closed:
                 self._idle.put(worker)
@@ -288,6 +294,18 @@ class QueryEngine:
 
 def _pipe() -> tuple[Connection, Connection]:
     return multiprocessing.Pipe()
+
+
+def _widen(conn: Connection) -> None:
+    """Give a connection to a worker large socket buffers (SOCKET_BUFFER): answers cross in a
+    few writes instead of hundreds."""
+    sock = socket.socket(fileno=conn.fileno())
+    try:
+        for option in (socket.SO_SNDBUF, socket.SO_RCVBUF):
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, option, SOCKET_BUFFER)
+    finally:
+        sock.detach()  # the descriptor stays the Connection's
 
 
 def _timeout_message(limit: float, job: object) -> str:
@@ -372,6 +390,7 @@ def _worker_main(
         sandbox.die_with_parent()
         store = store_or_opener if isinstance(store_or_opener, ox.Store) else store_or_opener()
         conn = Client(address, family="AF_UNIX", authkey=authkey)
+        _widen(conn)
         _limit_memory(settings.memory_mb)
         conn.send((os.getpid(), generation))
         while True:
