@@ -404,10 +404,27 @@ class Throughput:
     seconds: float
     errors: list[str] = field(default_factory=list)
     shed: int = 0  # 503 + Retry-After answers, waited for and sent again
+    cpu: float = 0.0  # CPU seconds the server's processes used meanwhile
 
     @property
     def qps(self) -> float:
         return self.queries / self.seconds if self.seconds else 0.0
+
+    @property
+    def per_cpu(self) -> float:
+        """Queries per CPU second: the work each query costs, whatever share of a shared
+        machine the server got."""
+        return self.queries / self.cpu if self.cpu else 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its living descendants (query workers), from /proc."""
+    total = 0.0
+    for p in [pid, *engines._descendants(pid)]:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def measure_latency(
@@ -497,11 +514,14 @@ def measure_throughput(
     for thread in threads:
         thread.start()
     stop_at[0] = time.perf_counter() + seconds
+    cpu_before = cpu_seconds(server.process.pid)
     start_line.wait()
     started = time.perf_counter()
     for thread in threads:
         thread.join()
-    return Throughput(sum(done), time.perf_counter() - started, errors, sum(shed))
+    elapsed = time.perf_counter() - started
+    cpu = cpu_seconds(server.process.pid) - cpu_before
+    return Throughput(sum(done), elapsed, errors, sum(shed), cpu)
 
 
 # --- the report ----------------------------------------------------------------------------
@@ -676,7 +696,8 @@ def _run(args: argparse.Namespace, report: Report, servers: list[Server]) -> int
         f"generated in {generated:.1f} s"
     )
     report("servers : plangraph = `plangraph serve --data corpus` (in-memory pyoxigraph store,")
-    report("          waitress + Flask, forked query workers; default settings)")
+    report("          waitress + Flask, forked query workers: one fast-lane worker, the main")
+    report("          pool at nice 10 as the fast lane has it; default settings)")
     report("          oxigraph = `oxigraph serve --union-default-graph` IN MEMORY, loaded with")
     report("          the same N-Quads over its Graph Store endpoint (POST /store): the peer")
     report("          oxigraph-rocksdb = `oxigraph load` into RocksDB, then `oxigraph serve")
@@ -752,7 +773,10 @@ def _run(args: argparse.Namespace, report: Report, servers: list[Server]) -> int
             for name in pair:
                 tp = measure_throughput(by_name[name], queries, count, args.seconds)
                 throughput[count][name].append(tp)
-                _progress(f"run {run + 1} throughput {name} x{count}: {tp.qps:.1f} q/s")
+                _progress(
+                    f"run {run + 1} throughput {name} x{count}: {tp.qps:.1f} q/s, "
+                    f"{tp.per_cpu:.1f} per CPU s"
+                )
                 if tp.errors:
                     disagreements.append(
                         f"{name} x{count}: {len(tp.errors)} failed clients ({tp.errors[0]})"
@@ -793,7 +817,10 @@ def _run(args: argparse.Namespace, report: Report, servers: list[Server]) -> int
         f"of {len(queries)} queries for {args.seconds:g} s; a 503 with Retry-After is waited "
         f"for and sent again (counted); median (min–max) of {args.runs} runs"
     )
-    report(f"{'clients':>8}{'plangraph':>24}{'oxigraph (memory)':>24}{'plangraph/oxigraph':>22}")
+    report(
+        f"{'clients':>8}{'plangraph':>24}{'oxigraph (memory)':>24}{'plangraph/oxigraph':>22}"
+        f"{'queries per CPU-second: plangraph':>36}{'oxigraph':>10}"
+    )
     for count in CLIENTS:
         ours_q = [t.qps for t in throughput[count]["plangraph"]]
         peer_q = [t.qps for t in throughput[count][PRIMARY]]
@@ -802,7 +829,12 @@ def _run(args: argparse.Namespace, report: Report, servers: list[Server]) -> int
         ratio = statistics.median(ours_q) / statistics.median(peer_q) if peer_q else 0.0
         note = f"  {errors} failed clients" if errors else ""
         note += f"  plangraph shed {shed} requests with 503 + Retry-After" if shed else ""
-        report(f"{count:>8}{_spread(ours_q):>24}{_spread(peer_q):>24}{ratio:>22.2f}{note}")
+        ours_c = statistics.median(t.per_cpu for t in throughput[count]["plangraph"])
+        peer_c = statistics.median(t.per_cpu for t in throughput[count][PRIMARY])
+        report(
+            f"{count:>8}{_spread(ours_q):>24}{_spread(peer_q):>24}{ratio:>22.2f}"
+            f"{ours_c:>36.1f}{peer_c:>10.1f}{note}"
+        )
     report()
     report(
         f"load    : 1-minute load average {load_at_start:.2f} when measuring began, "
