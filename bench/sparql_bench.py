@@ -417,14 +417,20 @@ class Throughput:
         return self.queries / self.cpu if self.cpu else 0.0
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and its living descendants (query workers), from /proc."""
-    total = 0.0
+def cpu_seconds(pid: int) -> dict[int, float]:
+    """User + system CPU seconds of a process and each living descendant (query workers)."""
+    found: dict[int, float] = {}
     for p in [pid, *engines._descendants(pid)]:
         with contextlib.suppress(OSError, IndexError, ValueError):
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+            found[p] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return found
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU used between two readings by the processes alive at the second (a worker killed
+    meanwhile takes its share with it: an undercount, never a negative)."""
+    return sum(max(cpu - before.get(pid, 0.0), 0.0) for pid, cpu in after.items())
 
 
 def measure_latency(
@@ -520,7 +526,7 @@ def measure_throughput(
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
-    cpu = cpu_seconds(server.process.pid) - cpu_before
+    cpu = cpu_used(cpu_before, cpu_seconds(server.process.pid))
     return Throughput(sum(done), elapsed, errors, sum(shed), cpu)
 
 
