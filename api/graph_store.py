@@ -42,17 +42,22 @@ def graph_store() -> Response:
         triple = ox.Triple(quad.subject, quad.predicate, quad.object)
         if triple in kept:
             continue
-        size += len(str(triple)) + 3
+        size += len(str(triple).encode("utf-8")) + 3  # its N-Triples line, roughly
         if size > limit:
             cut = True
             break
         kept[triple] = None
     media, rdf_format = GRAPH_FORMATS[fmt]
-    body = (
-        b""
-        if request.method == "HEAD"
-        else serialize_triples(list(kept), rdf_format, app_state.graph.prefixes)
-    )
+    triples = list(kept)
+    body = serialize_triples(triples, rdf_format, app_state.graph.prefixes)
+    # The estimate is per N-Triples line; Turtle's prefixes, RDF/XML and JSON-LD can be larger:
+    # shrink in proportion until the real bytes fit.
+    while len(body) > limit and triples:
+        cut = True
+        triples = triples[: int(len(triples) * limit / len(body) * 0.95)]
+        body = serialize_triples(triples, rdf_format, app_state.graph.prefixes)
+    if request.method == "HEAD":
+        body = b""
     response = Response(body, mimetype=media)
     response.headers["Vary"] = "Accept"
     if cut:

@@ -265,6 +265,19 @@ def test_graph_store_answer_is_cut_at_the_byte_cap_and_says_so(limited: Server) 
     assert response.text.count("\n") > 0
 
 
+@pytest.mark.parametrize("accept", ["text/turtle", "application/rdf+xml", "application/ld+json"])
+def test_graph_store_answer_in_a_verbose_format_fits_the_byte_cap(
+    limited: Server, accept: str
+) -> None:
+    """Turtle's prefixes, RDF/XML and JSON-LD are larger than the per-line estimate."""
+    response = requests.get(
+        limited.url + "/gsp", params={"default": ""}, headers={"Accept": accept}, timeout=30
+    )
+    assert response.status_code == 200
+    assert 0 < len(response.content) <= 3000
+    assert "max-bytes=3000" in response.headers["X-PlanGraph-Truncated"]
+
+
 def test_a_cheap_query_is_not_queued_behind_slow_ones(server_factory: ServerFactory) -> None:
     server = server_factory("--data", MINI, "--workers", "1", "--query-timeout", "20")
     slow = [threading.Thread(target=_leave_after, args=(server, SLOW, 4.0)) for _ in range(2)]
