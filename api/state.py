@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -23,7 +22,7 @@ from plangraph.store import GraphStore
 
 SLOW_MEMO = 4096  # query texts remembered as slow
 VETTED_MEMO = 4096  # query texts a worker's parser has passed (SERVICE/LOAD/FROM vetting)
-# A query that came back from a worker within this time is run in the server's own thread the
+# A query that a worker ran within this much CPU time is run in the server's own thread the
 # next time on the same data: the hop to a worker costs about as much as such a query itself.
 QUICK_SECONDS = 0.002
 QUICK_MEMO = 4096
@@ -71,7 +70,7 @@ class AppState:
         """Run an untrusted query: in a worker, under the time limit, when an engine runs.
 
         A text that a worker's parser has already passed is not parsed again. A query that a
-        worker answered within QUICK_SECONDS is run in this thread the next time: its time is
+        worker ran within QUICK_SECONDS of CPU is run in this thread the next time: its cost is
         a property of the text and the data, which only an update (a new generation) changes,
         and it has passed the SERVICE/LOAD/FROM vetting, so it cannot reach the network."""
         key = quick = None
@@ -84,15 +83,14 @@ class AppState:
             quick = (self.generation, _digest(job))
             if quick in self.quick:
                 return perform(self.graph.store, replace(job, vet=False))  # type: ignore[return-value]
-        started = time.perf_counter()
-        outcome = self.perform(job, cancelled=cancelled)
-        took = time.perf_counter() - started
+        outcome: QueryOutcome = self.perform(job, cancelled=cancelled)  # type: ignore[assignment]
+        took = outcome.cpu_seconds  # measured in the worker: no queueing, no hop, no load
         with self.slow_lock:
             if key is not None and job.vet:  # it ran, so the parser passed it
                 _remember(self.vetted, key, VETTED_MEMO)
             if quick is not None and took < QUICK_SECONDS and (key is None or key in self.vetted):
                 _remember(self.quick, quick, QUICK_MEMO)
-        return outcome  # type: ignore[return-value]
+        return outcome
 
     def perform(
         self,

@@ -10,6 +10,7 @@ import functools
 import io
 import re
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import IO
@@ -425,6 +426,7 @@ class QueryOutcome:
     truncated: bool
     rows: int
     cut_by: str | None = None  # "rows" or "bytes" when truncated
+    cpu_seconds: float = 0.0  # the CPU time the run took in its thread (not waiting, not the hop)
 
 
 class _Enough(Exception):
@@ -480,6 +482,13 @@ class _CappedLines(io.RawIOBase):
 
 def execute(store: ox.Store, job: QueryJob) -> QueryOutcome:
     """Run a checked query and serialise it; the caps cut, and say so, never silently."""
+    started = time.thread_time()
+    outcome = _execute(store, job)
+    outcome.cpu_seconds = time.thread_time() - started
+    return outcome
+
+
+def _execute(store: ox.Store, job: QueryJob) -> QueryOutcome:
     if job.vet:
         vet_query(job.query, _graph_names(store))
     try:
