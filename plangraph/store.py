@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import pyoxigraph as ox
 
@@ -54,11 +55,24 @@ class LoadedFile:
     quads: int
 
 
+class Backend(Protocol):
+    """The store operations plangraph reads through: `ox.Store` has them, and so does a remote
+    SPARQL engine seen through plangraph.remote.RemoteStore."""
+
+    def query(self, query: str, **options: object) -> object: ...
+    def quads_for_pattern(
+        self, subject: object, predicate: object, object: object, graph_name: object = None
+    ) -> Iterator[ox.Quad]: ...
+    def named_graphs(self) -> Iterator[ox.NamedNode | ox.BlankNode]: ...
+    def __iter__(self) -> Iterator[ox.Quad]: ...
+    def __len__(self) -> int: ...
+
+
 @dataclass
 class GraphStore:
-    """A pyoxigraph store plus what was loaded into it (for stats, VoID and FROM checks)."""
+    """A store plus what was loaded into it (for stats, VoID and FROM checks)."""
 
-    store: ox.Store
+    store: ox.Store  # or any Backend: pages and queries read it through that interface only
     files: list[LoadedFile] = field(default_factory=list)
     path: Path | None = None
     prefixes: dict[str, str] = field(default_factory=dict)  # as the files declare them
