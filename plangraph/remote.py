@@ -43,6 +43,12 @@ DECLARE = ox.NamedNode("http://www.w3.org/ns/shacl#declare")
 SH_PREFIX = ox.NamedNode("http://www.w3.org/ns/shacl#prefix")
 SH_NAMESPACE = ox.NamedNode("http://www.w3.org/ns/shacl#namespace")
 _TYPED_LITERAL = re.compile(rb'(?<!\\)"type"(\s*):(\s*)"typed-literal"')
+_XSD_BOOLEAN = rb"http://www\.w3\.org/2001/XMLSchema#boolean"
+_JSON_BOOLEAN = re.compile(
+    rb'("datatype"\s*:\s*"' + _XSD_BOOLEAN + rb'"\s*,\s*"value"\s*:\s*)"([01])"'
+)
+_NT_BOOLEAN = re.compile(rb'"([01])"\^\^<' + _XSD_BOOLEAN + rb">")
+_BOOLEAN_WORD = {b"1": b"true", b"0": b"false"}
 _VIRTUOSO_BNODE = re.compile(
     rb'(?<!\\)"type"(\s*):(\s*)"bnode"(\s*),(\s*)"value"(\s*):(\s*)"nodeID://'
 )
@@ -265,20 +271,22 @@ class RemoteStore:
         if _rows(tsv) < cap:
             return ox.parse_query_results(tsv, QRF.TSV)
         words = _top_level_words(text)
-        if words & {"LIMIT", "OFFSET", "VALUES"} or "ORDER" not in words:
+        if words & {"LIMIT", "OFFSET", "VALUES", "FROM"} or "ORDER" not in words:
             raise RemoteFailed(
                 f"the engine cut the answer at {cap} rows (X-SPARQL-MaxRows) and the query cannot "
-                "be paged (paging needs a top-level ORDER BY and no LIMIT/OFFSET of its own); "
-                "add ORDER BY, or raise the engine's ResultSetMaxRows / "
+                "be paged (paging needs a top-level ORDER BY, and no LIMIT, OFFSET or FROM of its "
+                "own); add ORDER BY, or raise the engine's ResultSetMaxRows / "
                 f"远程引擎将结果截断为 {cap} 行，且该查询无法分页"
             )
-        pages = [tsv]
-        total = _rows(tsv)
+        # Windows of the ordered query as a subquery: Virtuoso refuses ORDER BY with an OFFSET
+        # past its MaxSortedTopRows (SR353), not a sorted subquery windowed from outside.
+        pages: list[bytes] = []
+        total = 0
         while self.max_rows is None or total <= self.max_rows:
-            window = self._post(f"{text}\nLIMIT {cap} OFFSET {total}", dataset, JSON_RESULTS)
+            window = self._post(_window(text, total, cap), dataset, JSON_RESULTS)
             page = _tsv(_parse_results(window))  # type: ignore[arg-type]
             rows = _rows(page)
-            pages.append(page.split(b"\n", 1)[1] if b"\n" in page else b"")
+            pages.append(page if not pages else page.split(b"\n", 1)[1] if rows else b"")
             total += rows
             if rows < cap:
                 break
@@ -287,10 +295,13 @@ class RemoteStore:
     def _triples(self, text: str, dataset: list[tuple[str, str]]) -> list[ox.Triple]:
         answer = self._post(text, dataset, N_TRIPLES)
         _check_complete(answer)
+        body = answer.body
+        if b"XMLSchema#boolean" in body:  # Virtuoso: stored booleans come back as 1 and 0
+            body = _NT_BOOLEAN.sub(lambda m: b'"' + _BOOLEAN_WORD[m[1]] + b'"' + m[0][3:], body)
         try:
             triples = [
                 ox.Triple(q.subject, q.predicate, q.object)
-                for q in ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES)
+                for q in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)
             ]
         except SyntaxError as err:
             raise RemoteFailed(f"the engine's N-Triples cannot be read: {err} / 无法解析") from None
@@ -327,6 +338,8 @@ def _parse_results(answer: Answer) -> object:
     body = answer.body
     if b"typed-literal" in body:  # Virtuoso: SPARQL 1.0's JSON term type, gone from 1.1
         body = _TYPED_LITERAL.sub(rb'"type"\1:\2"literal"', body)
+    if b"XMLSchema#boolean" in body:  # Virtuoso: stored booleans come back as 1 and 0
+        body = _JSON_BOOLEAN.sub(lambda m: m[1] + b'"' + _BOOLEAN_WORD[m[2]] + b'"', body)
     if b"nodeID://" in body:  # Virtuoso names blank nodes nodeID://b123, not a valid label
         body = _VIRTUOSO_BNODE.sub(rb'"type"\1:\2"bnode"\3,\4"value"\5:\6"', body)
     try:
@@ -380,6 +393,23 @@ def _top_level_words(text: str) -> set[str]:
         elif kind == "word" and depth == 0:
             words.add(value.upper())
     return words
+
+
+def _window(query: str, offset: int, limit: int) -> str:
+    """One window of a SELECT query's answer: the query as a subquery, LIMIT/OFFSET outside."""
+    depth = 0
+    for match in _TOKEN.finditer(query):
+        kind, value = match.lastgroup, match.group()
+        if kind == "other":
+            depth += value in "{(["
+            depth -= value in "})]"
+        elif kind == "word" and depth == 0 and value.upper() == "SELECT":
+            start = match.start()
+            return (
+                f"{query[:start]}SELECT * WHERE {{ {query[start:]}\n}} "
+                f"LIMIT {limit} OFFSET {offset}"
+            )
+    raise RemoteFailed("only SELECT answers can be paged / 只有 SELECT 结果可以分页")
 
 
 def bind(query: str, substitutions: Mapping[ox.Variable, object]) -> str:

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from plangraph.config import BASE_IRI
 from plangraph.remote import (
     DECLARE,
     IDENTIFIER,
@@ -32,10 +31,9 @@ from plangraph.remote import (
     RemoteStore,
     request,
 )
-from plangraph.store import GraphStore
+from plangraph.store import GENID, GraphStore
 
 BATCH = 1000
-GENID = f"{BASE_IRI}.well-known/genid/"
 
 
 @dataclass

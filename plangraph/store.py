@@ -44,6 +44,8 @@ MANIFEST = "plangraph-sources.json"  # written first and last: it marks a folder
 # declares any is refused before a parser sees it.
 _XML_ENTITY = re.compile(r"<!ENTITY|<!DOCTYPE[^>\[]*\b(?:SYSTEM|PUBLIC)\b")
 JOURNAL = "plangraph-updates.jsonl"  # accepted updates, one line each (record_update)
+# Blank nodes sent to a remote engine become IRIs under this prefix (RDF 1.1 skolemisation).
+GENID = f"{BASE_IRI}.well-known/genid/"
 # The SPARQL Update that writes the shortcut triples of the qualified nodes (docs/MODEL.md).
 SHORTCUTS = "shortcuts.ru"
 
