@@ -42,6 +42,8 @@ IDENTIFIER = ox.NamedNode("http://purl.org/dc/terms/identifier")
 DECLARE = ox.NamedNode("http://www.w3.org/ns/shacl#declare")
 SH_PREFIX = ox.NamedNode("http://www.w3.org/ns/shacl#prefix")
 SH_NAMESPACE = ox.NamedNode("http://www.w3.org/ns/shacl#namespace")
+# Virtuoso's time limits answer 500: its estimate of the time (42000), or the time itself (SR171)
+_VIRTUOSO_TIME_LIMIT = re.compile(r"\bSR171\b|\bS1T00\b|estimated execution time")
 _TYPED_LITERAL = re.compile(rb'(?<!\\)"type"(\s*):(\s*)"typed-literal"')
 _XSD_BOOLEAN = rb"http://www\.w3\.org/2001/XMLSchema#boolean"
 _JSON_BOOLEAN = re.compile(
@@ -110,6 +112,10 @@ def request(
         first = next((line for line in text.splitlines() if line.strip()), "")
         if err.code in {400, 422}:
             raise QuerySyntaxError(f"the engine refused the request / 引擎拒绝: {first}") from None
+        if _VIRTUOSO_TIME_LIMIT.search(text):
+            raise QueryTimeout(
+                f"the engine stopped the query at its own time limit: {first} / 远程引擎查询超时"
+            ) from None
         raise RemoteFailed(
             f"the engine at {url} answered {err.code} {err.reason}: {first} / 远程引擎出错"
         ) from None
@@ -149,9 +155,12 @@ class RemoteStore:
         self.max_rows = max_rows  # stop paging a capped answer past this many rows
         self.prefixes: dict[str, str] = {}
         self.hashes: dict[str, str] = {}
+        self.server = ""  # the engine's Server header
+        self.cap: int | None = None  # the engine's row cap, once an answer showed it
+        self.graphs: list[str] = []
+        self.graphs = list(graphs) if graphs is not None else self._discover()
         if graphs is None:
-            graphs = self._discover()
-        self.graphs = list(graphs)
+            self._probe_cap()
 
     # --- what pyoxigraph.Store offers -----------------------------------------------------
 
@@ -253,12 +262,22 @@ class RemoteStore:
         return fields
 
     def _post(self, text: str, dataset: list[tuple[str, str]], accept: str) -> Answer:
-        return request(
+        answer = request(
             self.endpoint.query_url,
             [("query", text), *dataset],
             accept=accept,
             timeout=self.endpoint.timeout,
         )
+        self.server = answer.headers.get("server", "")
+        self.cap = _cap(answer) or self.cap
+        return answer
+
+    def _probe_cap(self) -> None:
+        """Virtuoso cuts CONSTRUCT and DESCRIBE answers at its row cap without saying so (no
+        X-SPARQL-MaxRows): the cap is learnt from one SELECT it cuts (at most cap rows)."""
+        if self.server.startswith("Virtuoso") and self.cap is None:
+            probe = "SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"
+            self._post(probe, [("named-graph-uri", g) for g in self.graphs], JSON_RESULTS)
 
     def _results(self, text: str, dataset: list[tuple[str, str]]) -> object:
         """Solutions or a boolean; a capped answer is paged with LIMIT/OFFSET, or refused."""
@@ -271,12 +290,18 @@ class RemoteStore:
         if _rows(tsv) < cap:
             return ox.parse_query_results(tsv, QRF.TSV)
         words = _top_level_words(text)
-        if words & {"LIMIT", "OFFSET", "VALUES", "FROM"} or "ORDER" not in words:
+        ordered = "ORDER" in words
+        if "FROM" in words or (ordered and words & {"LIMIT", "OFFSET"}):
             raise RemoteFailed(
                 f"the engine cut the answer at {cap} rows (X-SPARQL-MaxRows) and the query cannot "
-                "be paged (paging needs a top-level ORDER BY, and no LIMIT, OFFSET or FROM of its "
-                "own); add ORDER BY, or raise the engine's ResultSetMaxRows / "
+                "be paged (it has FROM, or ORDER BY with LIMIT/OFFSET); raise the engine's "
+                "ResultSetMaxRows, or narrow the query / "
                 f"远程引擎将结果截断为 {cap} 行，且该查询无法分页"
+            )
+        if not ordered:  # an order over every variable: windows of it neither skip nor repeat
+            names = [v.value for v in parsed.variables]  # type: ignore[attr-defined]
+            text = _wrap(
+                text, "SELECT * WHERE { ", "\n} ORDER BY " + " ".join(f"?{n}" for n in names)
             )
         # Windows of the ordered query as a subquery: Virtuoso refuses ORDER BY with an OFFSET
         # past its MaxSortedTopRows (SR353), not a sorted subquery windowed from outside.
@@ -305,11 +330,12 @@ class RemoteStore:
             ]
         except SyntaxError as err:
             raise RemoteFailed(f"the engine's N-Triples cannot be read: {err} / 无法解析") from None
-        cap = _cap(answer)
+        cap = _cap(answer) or self.cap
         if cap is not None and len(triples) >= cap:
             raise RemoteFailed(
-                f"the engine cut the graph at {cap} triples (X-SPARQL-MaxRows); raise its "
-                f"ResultSetMaxRows / 远程引擎将结果截断为 {cap} 个三元组"
+                f"the engine cuts answers at {cap} rows (X-SPARQL-MaxRows) and this graph has "
+                f"{len(triples)} triples, so it may be cut; raise the engine's ResultSetMaxRows, "
+                f"or ask with SELECT, which is paged / 远程引擎可能将结果截断为 {cap} 个三元组"
             )
         return triples
 
@@ -397,6 +423,11 @@ def _top_level_words(text: str) -> set[str]:
 
 def _window(query: str, offset: int, limit: int) -> str:
     """One window of a SELECT query's answer: the query as a subquery, LIMIT/OFFSET outside."""
+    return _wrap(query, "SELECT * WHERE { ", f"\n}} LIMIT {limit} OFFSET {offset}")
+
+
+def _wrap(query: str, before: str, after: str) -> str:
+    """The query, its prologue (BASE, PREFIX) left in front, as a subquery of another."""
     depth = 0
     for match in _TOKEN.finditer(query):
         kind, value = match.lastgroup, match.group()
@@ -405,10 +436,7 @@ def _window(query: str, offset: int, limit: int) -> str:
             depth -= value in "})]"
         elif kind == "word" and depth == 0 and value.upper() == "SELECT":
             start = match.start()
-            return (
-                f"{query[:start]}SELECT * WHERE {{ {query[start:]}\n}} "
-                f"LIMIT {limit} OFFSET {offset}"
-            )
+            return f"{query[:start]}{before}{query[start:]}{after}"
     raise RemoteFailed("only SELECT answers can be paged / 只有 SELECT 结果可以分页")
 
 
