@@ -12,6 +12,7 @@ import json
 import re
 import signal
 import sys
+import tempfile
 import time
 import unicodedata
 from collections.abc import Sequence
@@ -540,12 +541,18 @@ def _validate(args: argparse.Namespace) -> int:
 
     config = _config(args)
     _refuse_folders_without_rdf(args.files)
-    report = validate_files(
-        args.files or None,
-        data=config.data,
-        max_bytes=config.max_body_bytes,
-        inference=args.inference,
-    )
+    with tempfile.TemporaryDirectory(prefix="plangraph-validate-") as folder:
+        data = config.data
+        if config.sparql_endpoint:  # the engine's graphs, fetched, stand for the data files
+            from plangraph import remote
+
+            data = remote.download(remote.open_graph(config), Path(folder))
+        report = validate_files(
+            args.files or None,
+            data=data,
+            max_bytes=config.max_body_bytes,
+            inference=args.inference,
+        )
     sys.stdout.buffer.write(render(report, args.format, args.lang, args.strict).encode("utf-8"))
     sys.stdout.flush()
     return 0 if report.passes(args.strict) else 1

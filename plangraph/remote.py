@@ -24,6 +24,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyoxigraph as ox
 
@@ -472,3 +473,15 @@ def open_graph(config: Config) -> GraphStore:
 
 def is_remote(graph: GraphStore) -> bool:
     return isinstance(graph.store, RemoteStore)
+
+
+def download(graph: GraphStore, folder: Path) -> list[Path]:
+    """Each of the engine's graphs as an N-Quads file in `folder` (for validating them)."""
+    files = []
+    for number, name in enumerate(graph.store.graphs):  # type: ignore[attr-defined]
+        quads = list(graph.store.quads_for_pattern(None, None, None, ox.NamedNode(name)))
+        path = folder / f"{number:04d}-{name.rstrip('/').rsplit('/', 1)[-1] or 'graph'}.nq"
+        with path.open("wb") as out:
+            ox.serialize(quads, out, ox.RdfFormat.N_QUADS)
+        files.append(path)
+    return files
