@@ -176,9 +176,7 @@ class RemoteStore:
         base_iri: str | None = None,
     ) -> object:
         """Like `ox.Store.query`: solutions, a boolean, or an iterator of triples."""
-        text = bind(query, substitutions) if substitutions else query
-        if base_iri:
-            text = f"BASE <{base_iri}>\n{text}"
+        text = request_text(query, substitutions, base_iri)
         info = analyse(text)
         dataset = self._dataset(bool(info.from_graphs), default_graph, named_graphs)
         if info.form in {"CONSTRUCT", "DESCRIBE"}:
@@ -439,6 +437,14 @@ def _wrap(query: str, before: str, after: str) -> str:
             start = match.start()
             return f"{query[:start]}{before}{query[start:]}{after}"
     raise RemoteFailed("only SELECT answers can be paged / 只有 SELECT 结果可以分页")
+
+
+def request_text(
+    query: str, substitutions: Mapping[ox.Variable, object] | None, base_iri: str | None
+) -> str:
+    """The query text the engine is sent: parameters bound, the base IRI declared."""
+    text = bind(query, substitutions) if substitutions else query
+    return f"BASE <{base_iri}>\n{text}" if base_iri else text
 
 
 def bind(query: str, substitutions: Mapping[ox.Variable, object]) -> str:
