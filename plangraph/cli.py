@@ -192,6 +192,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["trig", "nquads", "turtle", "jsonld", "rdfxml", "ntriples"],
     )
     export.add_argument("-o", "--output", type=Path, help="output file (default: stdout)")
+    export.add_argument(
+        "--skolemise",
+        action="store_true",
+        help="nquads only: blank nodes as stable IRIs, with the manifest `plangraph load` "
+        "writes; the file to build an engine's index from (QLever), for --sparql-endpoint",
+    )
     _data_argument(export)
     _remote_arguments(export)
     export.set_defaults(func=_export)
@@ -626,6 +632,8 @@ def _export(args: argparse.Namespace) -> int:
     from plangraph import export
 
     graph = _open(_config(args))
+    if args.skolemise:
+        return _export_skolemised(graph, args)
     if args.output is None:
         count = export.export(graph, args.format, sys.stdout.buffer)
         sys.stdout.buffer.flush()
@@ -633,6 +641,23 @@ def _export(args: argparse.Namespace) -> int:
         count = export.export_file(graph, args.format, args.output)
     unit = "quads" if export.DUMPS[args.format].keeps_graphs else "triples"
     print(f"plangraph: exported {count} {unit} as {args.format}", file=sys.stderr)
+    return 0
+
+
+def _export_skolemised(graph: object, args: argparse.Namespace) -> int:
+    import pyoxigraph as ox
+
+    from plangraph.files import write_atomically
+    from plangraph.remote_load import skolemised_dataset
+
+    if args.format != "nquads":
+        raise PlanGraphError("--skolemise writes N-Quads only: use -f nquads")
+    quads = skolemised_dataset(graph)  # type: ignore[arg-type]
+    if args.output is None:
+        ox.serialize(quads, sys.stdout.buffer, ox.RdfFormat.N_QUADS)
+    else:
+        write_atomically(args.output, lambda out: ox.serialize(quads, out, ox.RdfFormat.N_QUADS))
+    print(f"plangraph: exported {len(quads)} quads, skolemised, as nquads", file=sys.stderr)
     return 0
 
 

@@ -112,6 +112,19 @@ def load_to(
     return report
 
 
+def skolemised_dataset(graph: GraphStore) -> list[ox.Quad]:
+    """What `load_to` puts in an engine, manifest included, as quads: for engines that build
+    their index from a file (QLever), so plangraph reads them as it reads a loaded engine."""
+    graphs = skolemised_graphs(graph)
+    hashes = {name: content_hash(triples) for name, triples in graphs.items()}
+    graphs[MANIFEST_GRAPH] = _manifest(hashes, graph.prefixes)
+    return [
+        ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(name))
+        for name, triples in graphs.items()
+        for t in triples
+    ]
+
+
 def _manifest(hashes: dict[str, str], prefixes: dict[str, str]) -> list[ox.Triple]:
     manifest = ox.NamedNode(MANIFEST_GRAPH)
     triples = [ox.Triple(ox.NamedNode(g), IDENTIFIER, ox.Literal(h)) for g, h in hashes.items()]
