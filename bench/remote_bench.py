@@ -50,6 +50,8 @@ from plangraph.store import GENID  # noqa: E402
 RESULTS = BENCH / "results"
 SLOW_MS = 5.0
 GOAL = 1.5
+# Answers an engine gets wrong: documented in docs/BACKENDS.md and tests/test_remote_backend.py
+KNOWN_WRONG = {("virtuoso", "06-text-regex"), ("virtuoso", "named:spatial-layout")}
 JSON = "application/sparql-results+json"
 NT = "application/n-triples"
 PLANGRAPH = [sys.executable, "-m", "plangraph.cli"]
@@ -159,9 +161,11 @@ def measure(
         if done.returncode != 0:
             raise engines.EngineFailed(done.stderr)
         port = engines.free_port()
+        endpoint = ["--sparql-endpoint", engine.query_url]
         log = (workdir / f"serve-{kind}.log").open("wb")
         server = subprocess.Popen(
-            [*PLANGRAPH, "serve", "--port", str(port), "--sparql-endpoint", engine.query_url],
+            # the engine's own time, not plangraph's 10 s limit, is what is measured here
+            [*PLANGRAPH, "serve", "--port", str(port), "--query-timeout", "300", *endpoint],
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -255,6 +259,8 @@ def report(rows: list[Row], meta: list[str]) -> tuple[str, bool, bool]:
     )
     for row in rows:
         mark = "equal" if row.equal else row.error or "DIFFERS"
+        if not row.equal and (row.engine, row.case) in KNOWN_WRONG:
+            mark += " (a documented deviation)"
         slow = "*" if row.direct_ms >= SLOW_MS else " "
         print(
             f"{row.engine:<9} {row.case[:34]:<34} {row.direct_ms:>9.2f}{slow} "
@@ -263,7 +269,9 @@ def report(rows: list[Row], meta: list[str]) -> tuple[str, bool, bool]:
         )
     slow_rows = [r for r in rows if r.direct_ms >= SLOW_MS]
     met = all(r.ratio <= GOAL for r in slow_rows)
-    equal = all(r.equal for r in rows)
+    # the engine's own refusals (Virtuoso's cost estimate) and documented deviations aside
+    judged = [r for r in rows if not r.error.startswith("engine:")]
+    equal = all(r.equal or (r.engine, r.case) in KNOWN_WRONG for r in judged)
     print(
         f"\n* the engine takes >= {SLOW_MS:g} ms: the goal (plangraph <= {GOAL}x) applies", file=out
     )
@@ -281,8 +289,8 @@ def report(rows: list[Row], meta: list[str]) -> tuple[str, bool, bool]:
             print(f"{kind}: no query took the engine >= {SLOW_MS:g} ms", file=out)
     print(
         f"goal <= {GOAL}x on queries >= {SLOW_MS:g} ms: {'met' if met else 'NOT met'}; "
-        f"answers equal to in-process: {'all' if equal else 'NOT all'} "
-        f"({sum(r.equal for r in rows)}/{len(rows)})",
+        f"answers equal to in-process: {sum(r.equal for r in judged)} of the {len(judged)} the "
+        f"engines answered ({'the rest documented deviations' if equal else 'NOT all explained'})",
         file=out,
     )
     return out.getvalue(), met, equal

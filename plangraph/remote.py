@@ -316,17 +316,14 @@ class RemoteStore:
                 break
         return ox.parse_query_results(b"".join(pages), QRF.TSV)
 
-    def _triples(self, text: str, dataset: list[tuple[str, str]]) -> list[ox.Triple]:
+    def _triples(self, text: str, dataset: list[tuple[str, str]]) -> list[ox.Quad]:
         answer = self._post(text, dataset, N_TRIPLES)
         _check_complete(answer)
         body = answer.body
         if b"XMLSchema#boolean" in body:  # Virtuoso: stored booleans come back as 1 and 0
             body = _NT_BOOLEAN.sub(lambda m: b'"' + _BOOLEAN_WORD[m[1]] + b'"' + m[0][3:], body)
-        try:
-            triples = [
-                ox.Triple(q.subject, q.predicate, q.object)
-                for q in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)
-            ]
+        try:  # quads in the default graph: they serialise as triples, and cost less to make
+            triples = list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
         except SyntaxError as err:
             raise RemoteFailed(f"the engine's N-Triples cannot be read: {err} / 无法解析") from None
         cap = _cap(answer) or self.cap
