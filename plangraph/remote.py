@@ -102,12 +102,16 @@ def request(
     deadline = time.monotonic() + timeout
     try:
         with urllib.request.urlopen(req, timeout=timeout) as response:
-            chunks = []
-            while chunk := response.read(1 << 16):
-                chunks.append(chunk)
-                if time.monotonic() > deadline:
-                    raise _timeout(url, timeout)
-            return Answer(response.status, _headers(response.headers), b"".join(chunks))
+            if response.chunked:
+                data = _read_chunked(response.fp, deadline, url, timeout)
+            else:
+                chunks = []
+                while chunk := response.read(1 << 16):
+                    chunks.append(chunk)
+                    if time.monotonic() > deadline:
+                        raise _timeout(url, timeout)
+                data = b"".join(chunks)
+            return Answer(response.status, _headers(response.headers), data)
     except urllib.error.HTTPError as err:
         text = err.read(2000).decode("utf-8", "replace").strip()
         first = next((line for line in text.splitlines() if line.strip()), "")
@@ -130,6 +134,42 @@ def request(
         ) from None
     except (ConnectionError, OSError) as err:
         raise RemoteFailed(f"cannot reach the engine at {url}: {err} / 无法连接远程引擎") from None
+
+
+def _read_chunked(stream: object, deadline: float, url: str, timeout: float) -> bytes:
+    """A chunked body, read in large blocks and cut apart here: http.client reads chunk by chunk
+    in Python, and Oxigraph's server writes a 3,000-triple answer as ~600 chunks (~10 ms)."""
+    buffer = b""
+    pos = 0
+    parts = []
+    while True:
+        newline = buffer.find(b"\r\n", pos)
+        if newline >= 0:
+            size = int(buffer[pos:newline].split(b";", 1)[0], 16)
+            start = newline + 2
+            if size == 0:
+                return b"".join(parts)  # trailers, if any, are not read
+            missing = start + size + 2 - len(buffer)
+            if missing > 0:  # a large chunk: what it lacks, in one read
+                buffer += stream.read(missing)  # type: ignore[attr-defined]
+                if len(buffer) < start + size + 2:
+                    raise _cut_short(url)
+            parts.append(buffer[start : start + size])
+            pos = start + size + 2
+            if time.monotonic() > deadline:
+                raise _timeout(url, timeout)
+            continue
+        if time.monotonic() > deadline:
+            raise _timeout(url, timeout)
+        more = stream.read1(1 << 16)  # type: ignore[attr-defined]
+        if not more:
+            raise _cut_short(url)
+        buffer = buffer[pos:] + more
+        pos = 0
+
+
+def _cut_short(url: str) -> RemoteFailed:
+    return RemoteFailed(f"the engine at {url} closed its answer early / 远程引擎的应答中断")
 
 
 def _headers(message: object) -> dict[str, str]:

@@ -162,6 +162,8 @@ def engine_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callabl
     started: dict[tuple[object, ...], engines.Engine] = {}
 
     def factory(kind: str, *, load: bool = True, **options: object) -> engines.Engine:
+        if kind == "virtuoso":  # the test data is small: a small buffer pool per instance
+            options.setdefault("memory_gb", 0.5)
         key = (kind, load, *sorted(options.items()))
         if key not in started:
             starter = {"oxigraph": engines.start_oxigraph, "virtuoso": engines.start_virtuoso}
