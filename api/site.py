@@ -186,7 +186,7 @@ def bi(term: Term | str | None, *, link: bool = True, alt: bool = True) -> Marku
         return Markup("")
     if isinstance(term, ox.Literal):
         return literal(term)
-    if describe.blank(term):  # a blank node, or the skolem IRI a remote engine holds for one
+    if describe.is_blank(term):  # a blank node, or the skolem IRI a remote engine holds for one
         name = term.value.rsplit("/", 1)[-1]  # type: ignore[union-attr]
         return Markup('<span class="bnode">_:{}</span>').format(name[:8])
     iri = term.value if isinstance(term, ox.NamedNode) else term

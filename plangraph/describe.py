@@ -32,7 +32,7 @@ RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 Subject = ox.NamedNode | ox.BlankNode
 
 
-def blank(term: object) -> bool:
+def is_blank(term: object) -> bool:
     """A blank node, or a skolem IRI standing for one (a remote engine holds those instead)."""
     return isinstance(term, ox.BlankNode) or (
         isinstance(term, ox.NamedNode) and term.value.startswith(GENID)
@@ -74,7 +74,7 @@ def describe(graph: GraphStore, iri: str) -> Description:
     inbound: dict[ox.Triple, None] = {}
     for triple in _triples(store, None, None, node):
         inbound[triple] = None
-        if blank(triple.subject):
+        if is_blank(triple.subject):
             for extra in _owners(store, triple.subject):
                 inbound[extra] = None
             for extra in _closure(store, [triple.subject]):
@@ -83,7 +83,7 @@ def describe(graph: GraphStore, iri: str) -> Description:
         term
         for t in (*own, *inbound)
         for term in (t.subject, t.object)
-        if isinstance(term, ox.NamedNode) and term != node and not blank(term)
+        if isinstance(term, ox.NamedNode) and term != node and not is_blank(term)
     }
     own_set = set(own)
     inbound_only = [t for t in inbound if t not in own_set]
@@ -123,7 +123,7 @@ def _closure(store: ox.Store, start: Iterable[Subject]) -> list[ox.Triple]:
         seen.add(subject)
         for triple in _triples(store, subject, None, None):
             out[triple] = None
-            if blank(triple.object):
+            if is_blank(triple.object):
                 todo.append(triple.object)
     return list(out)
 
@@ -139,7 +139,7 @@ def _owners(store: ox.Store, blank: ox.BlankNode) -> Iterator[ox.Triple]:
         seen.add(current)
         for triple in _triples(store, None, None, current):
             yield triple
-            if blank(triple.subject):
+            if is_blank(triple.subject):
                 todo.append(triple.subject)
 
 

@@ -215,6 +215,8 @@ def test_void_counts_are_the_same(backend_server: Server, live_server: Server) -
         "/queries",
         "/search?q=%E5%8C%BA%E5%9D%97%E9%93%BE",
         "/compare/bj-jinke-2020/xc-jinke-2021",
+        "/source/bj-jinke-2020-text",
+        "/task",
     ],
 )
 def test_pages_show_the_same_text(

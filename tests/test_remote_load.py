@@ -305,3 +305,23 @@ def test_skolemised_export_is_what_load_puts_in_an_engine(
     assert "11 graphs unchanged" in reload.stderr  # the manifest came with the file
     stats = plangraph("stats", "-f", "json", "--sparql-endpoint", engine.query_url)  # type: ignore[attr-defined]
     assert json.loads(stats.stdout) == json.loads(plangraph("stats", "-f", "json").stdout)
+
+
+def test_update_through_plangraph_over_an_engine_is_refused(
+    oxigraph: object, server_factory: ServerFactory
+) -> None:
+    """Even with the write token: the engine is updated directly, or reloaded from the files."""
+    server = server_factory(
+        "--sparql-endpoint",
+        oxigraph.query_url,  # type: ignore[attr-defined]
+        "--write-token",
+        "secret-token",
+    )
+    response = requests.post(
+        server.sparql,
+        data={"update": f"INSERT DATA {{ GRAPH <{THEMES}> {{ {MARKER} }} }}"},
+        headers={"Authorization": "Bearer secret-token"},
+        timeout=30,
+    )
+    assert response.status_code == 403 and "plangraph load" in response.text
+    assert not engine_ask(oxigraph, f"ASK {{ GRAPH <{THEMES}> {{ {MARKER} }} }}")
