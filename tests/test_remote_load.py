@@ -325,3 +325,9 @@ def test_update_through_plangraph_over_an_engine_is_refused(
     )
     assert response.status_code == 403 and "plangraph load" in response.text
     assert not engine_ask(oxigraph, f"ASK {{ GRAPH <{THEMES}> {{ {MARKER} }} }}")
+
+
+def test_an_endpoint_that_is_not_http_is_one_line_and_exit_2() -> None:
+    done = plangraph("stats", "--sparql-endpoint", "file:///etc/passwd")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "not an http(s) URL" in done.stderr and done.stderr.count("\n") == 1
