@@ -18,10 +18,12 @@ is always sent).
 from __future__ import annotations
 
 import re
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +36,8 @@ from plangraph.sparql import _TOKEN, analyse, where_brace
 from plangraph.store import GraphStore
 
 QRF = ox.QueryResultsFormat
+PATTERN_MEMO = 2048  # quad patterns remembered, each with at most PATTERN_MEMO_QUADS quads
+PATTERN_MEMO_QUADS = 256
 JSON_RESULTS = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
 # The graph where `plangraph load --to` records what it loaded: graph IRI -> content hash, and
@@ -198,7 +202,10 @@ class RemoteStore:
         self.hashes: dict[str, str] = {}
         self.server = ""  # the engine's Server header
         self.cap: int | None = None  # the engine's row cap, once an answer showed it
-        self.graphs: list[str] = []
+        # Pages look the same patterns up again and again (labels, owners of a span): small
+        # answers are kept, as the app keeps its statistics, until the server restarts.
+        self._patterns: OrderedDict[tuple[object, ...], list[ox.Quad]] = OrderedDict()
+        self._patterns_lock = threading.Lock()
         self.graphs = list(graphs) if graphs is not None else self._discover()
         if graphs is None:
             self._probe_cap()
@@ -235,6 +242,11 @@ class RemoteStore:
             isinstance(t, ox.BlankNode) for t in (subject, predicate, object, graph_name)
         ):
             return iter(())  # loaded data has no blank nodes left: they were skolemised
+        key = (subject, predicate, object, graph_name)
+        with self._patterns_lock:
+            if key in self._patterns:
+                self._patterns.move_to_end(key)
+                return iter(self._patterns[key])
         graphs = self.graphs
         if graph_name is not None:
             if str(graph_name.value) not in self.graphs:  # type: ignore[attr-defined]
@@ -251,6 +263,11 @@ class RemoteStore:
         for row in solutions:  # type: ignore[attr-defined]
             s, p, o = (fixed[v] if fixed[v] is not None else row[v] for v in ("s", "p", "o"))
             quads.append(ox.Quad(s, p, o, row["g"]))
+        if len(quads) <= PATTERN_MEMO_QUADS:
+            with self._patterns_lock:
+                self._patterns[key] = quads
+                while len(self._patterns) > PATTERN_MEMO:
+                    self._patterns.popitem(last=False)
         return iter(quads)
 
     def named_graphs(self) -> Iterator[ox.NamedNode]:
