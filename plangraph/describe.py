@@ -85,6 +85,9 @@ def describe(graph: GraphStore, iri: str) -> Description:
         for term in (t.subject, t.object)
         if isinstance(term, ox.NamedNode) and term != node and not is_blank(term)
     }
+    prefetch = getattr(store, "prefetch", None)  # a remote store: the labels in one request
+    if prefetch is not None:
+        prefetch(sorted(neighbours, key=str), LABEL_PREDICATES)
     own_set = set(own)
     inbound_only = [t for t in inbound if t not in own_set]
     stated = own_set | set(inbound_only)

@@ -270,6 +270,38 @@ class RemoteStore:
                     self._patterns.popitem(last=False)
         return iter(quads)
 
+    def prefetch(self, subjects: Sequence[object], predicates: Sequence[object]) -> None:
+        """Look up every (subject, predicate) pair in one request per 200 subjects and remember
+        the answers, so that the quads_for_pattern calls that follow ask nothing (a page looks
+        up the labels of all the resources it links to)."""
+        wanted = [
+            s
+            for s in subjects
+            if isinstance(s, ox.NamedNode)
+            and any((s, p, None, None) not in self._patterns for p in predicates)
+        ]
+        named = [("named-graph-uri", g) for g in self.graphs]
+        for start in range(0, len(wanted), 200):
+            batch = wanted[start : start + 200]
+            text = (
+                f"SELECT ?s ?p ?o ?g WHERE {{ VALUES ?s {{ {' '.join(map(str, batch))} }} "
+                f"VALUES ?p {{ {' '.join(map(str, predicates))} }} GRAPH ?g {{ ?s ?p ?o }} }} "
+                "ORDER BY ?s ?p ?g ?o"
+            )
+            found: dict[tuple[object, ...], list[ox.Quad]] = {
+                (s, p, None, None): [] for s in batch for p in predicates
+            }
+            for row in self._results(text, named):  # type: ignore[attr-defined]
+                found[(row["s"], row["p"], None, None)].append(
+                    ox.Quad(row["s"], row["p"], row["o"], row["g"])
+                )
+            with self._patterns_lock:
+                for key, quads in found.items():
+                    if len(quads) <= PATTERN_MEMO_QUADS:
+                        self._patterns[key] = quads
+                while len(self._patterns) > PATTERN_MEMO:
+                    self._patterns.popitem(last=False)
+
     def named_graphs(self) -> Iterator[ox.NamedNode]:
         return iter(ox.NamedNode(g) for g in self.graphs)
 
