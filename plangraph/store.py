@@ -59,7 +59,8 @@ class LoadedFile:
 
 class Backend(Protocol):
     """The store operations plangraph reads through: `ox.Store` has them, and so does a remote
-    SPARQL engine seen through plangraph.remote.RemoteStore."""
+    SPARQL engine seen through plangraph.remote.RemoteStore (which also offers `prefetch`, a
+    hint that many patterns follow; describe.py uses it where it exists)."""
 
     def query(self, query: str, **options: object) -> object: ...
     def quads_for_pattern(
