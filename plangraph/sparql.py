@@ -769,8 +769,8 @@ def _triples(triples: ox.QueryTriples, job: QueryJob, again: Callable[[], object
             raise
     if not out.over and not more:
         return QueryOutcome(b"".join(out.chunks), media, False, seen)
-    rerun = again()
-    assert isinstance(rerun, ox.QueryTriples)
+    rerun = again()  # ox.QueryTriples, or the triples a remote engine sent (plangraph.remote)
+    assert not isinstance(rerun, (ox.QuerySolutions, ox.QueryBoolean))
     return _capped_triples(rerun, job)
 
 

@@ -331,3 +331,28 @@ def test_an_endpoint_that_is_not_http_is_one_line_and_exit_2() -> None:
     done = plangraph("stats", "--sparql-endpoint", "file:///etc/passwd")
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "not an http(s) URL" in done.stderr and done.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "accept"),
+    [
+        ("SELECT * WHERE { ?s ?p ?o }", "application/sparql-results+json"),
+        ("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "application/n-triples"),
+    ],
+    ids=["select", "construct"],
+)
+def test_plangraph_row_cap_cuts_a_remote_answer_and_says_so(
+    oxigraph: object, server_factory: ServerFactory, query: str, accept: str
+) -> None:
+    server = server_factory(
+        "--sparql-endpoint",
+        oxigraph.query_url,  # type: ignore[attr-defined]
+        "--max-rows",
+        "10",
+    )
+    response = requests.post(
+        server.sparql, data={"query": query}, headers={"Accept": accept}, timeout=60
+    )
+    assert response.status_code == 200, response.text[:300]
+    assert response.headers["X-PlanGraph-Truncated"].startswith("true; max-rows=10")
+    assert response.headers["X-PlanGraph-Rows"] == "10"
