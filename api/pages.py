@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 from flask import render_template, request
 
-from plangraph.describe import Description
+from plangraph.describe import Description, is_blank
 
 from . import layout_diagram, site, source_text, structured
 from .site import RDF, RDFS, Term
@@ -92,7 +92,9 @@ class View:
             {
                 (t.subject, t.predicate.value)
                 for t in desc.inbound
-                if t.object == node and isinstance(t.subject, ox.NamedNode)
+                if t.object == node
+                and isinstance(t.subject, ox.NamedNode)
+                and not is_blank(t.subject)
             },
             key=lambda sp: (site.label(sp[1]), _number(desc, sp[0]), sp[0].value),
         )
@@ -100,9 +102,9 @@ class View:
             {
                 (owner.subject, t.subject)
                 for t in [*desc.own, *desc.inbound]
-                if t.object == node and isinstance(t.subject, ox.BlankNode)
+                if t.object == node and is_blank(t.subject)
                 for owner in [*desc.own, *desc.inbound]
-                if owner.object == t.subject and isinstance(owner.subject, ox.NamedNode)
+                if owner.object == t.subject and not is_blank(owner.subject)
             },
             key=lambda pair: (pair[0].value, pair[1].value),
         )
@@ -151,7 +153,7 @@ class View:
         return self.first(predicate, site.lang()) or self.first(predicate, site.other_lang())
 
     def children(self, term: Term) -> list[Prop] | None:
-        return self.props.get(term) if isinstance(term, ox.BlankNode) else None
+        return self.props.get(term) if is_blank(term) else None
 
     def spans(self, subject: Term | None = None) -> list[Span]:
         spans = [self.span(span) for span in self.values(PG + "evidence", subject)]

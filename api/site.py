@@ -23,7 +23,7 @@ from markupsafe import Markup, escape
 from plangraph import describe, jsonld, named_queries
 from plangraph.errors import PlanGraphError
 from plangraph.named_queries import NamedQuery
-from plangraph.sparql import _TOKEN, QUERY_FORMS, parse_term
+from plangraph.sparql import parse_term, where_brace
 
 from .state import state
 
@@ -186,8 +186,9 @@ def bi(term: Term | str | None, *, link: bool = True, alt: bool = True) -> Marku
         return Markup("")
     if isinstance(term, ox.Literal):
         return literal(term)
-    if isinstance(term, ox.BlankNode):
-        return Markup('<span class="bnode">_:{}</span>').format(term.value[:8])
+    if describe.is_blank(term):  # a blank node, or the skolem IRI a remote engine holds for one
+        name = term.value.rsplit("/", 1)[-1]  # type: ignore[union-attr]
+        return Markup('<span class="bnode">_:{}</span>').format(name[:8])
     iri = term.value if isinstance(term, ox.NamedNode) else term
     first = label(iri)
     second = label(iri, other_lang()) if has_label(iri, other_lang()) else ""
@@ -386,29 +387,10 @@ def bound_text(query: NamedQuery, values: dict[str, str]) -> str:
         return text
     block = "\n  VALUES (" + " ".join(f"?{k}" for k in terms) + ") { ("
     block += " ".join(terms.values()) + ") }"
-    position = _where_brace(text)
+    position = where_brace(text)
     if position is None:
         return text
     return text[:position] + block + text[position:]
-
-
-def _where_brace(text: str) -> int | None:
-    """Offset just after the '{' opening the query's WHERE clause (a CONSTRUCT template's brace
-    comes earlier and is skipped); for `SELECT * { … }` without WHERE, the first brace."""
-    tokens = [(m.lastgroup, m.group(), m.end()) for m in _TOKEN.finditer(text)]
-    tokens = [t for t in tokens if t[0] != "comment"]
-    for i, (kind, token, _) in enumerate(tokens):
-        if kind == "word" and token.upper() == "WHERE":
-            for _, following, end in tokens[i + 1 :]:
-                if following == "{":
-                    return end
-    seen_form = False
-    for kind, token, end in tokens:
-        if kind == "word" and token.upper() in QUERY_FORMS:
-            seen_form = True
-        elif seen_form and token == "{":
-            return end
-    return None
 
 
 def editor_examples(queries: list[NamedQuery]) -> list[dict[str, object]]:

@@ -344,6 +344,11 @@ def _update(params: dict[str, list[str]]) -> Response:
             "this endpoint is read-only: SPARQL Update is refused / 本端点只读，拒绝 SPARQL 更新"
         )
     _authorise(config.write_token)
+    if config.sparql_endpoint:
+        raise UpdateRefused(
+            "this server reads a remote SPARQL engine: send updates to the engine itself, or "
+            "reload it with `plangraph load --to` / 本服务读取远程引擎，请直接向引擎发送更新"
+        )
     updates = params["update"]
     if len(updates) > 1:
         raise InputError("more than one update parameter / 只能有一个 update 参数")

@@ -12,6 +12,7 @@ import json
 import re
 import signal
 import sys
+import tempfile
 import time
 import unicodedata
 from collections.abc import Sequence
@@ -78,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="IRI",
         help="answer the data's IRIs under this base, not https://w3id.org/plangraph/",
     )
+    _remote_arguments(serve)
     serve.set_defaults(func=_serve)
 
     query = sub.add_parser("query", help="run a SPARQL query, a .rq file or a named query")
@@ -98,11 +100,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="output format (default: table; graph results print as Turtle)",
     )
     _data_argument(query)
+    _remote_arguments(query)
     query.set_defaults(func=_query)
 
     stats = sub.add_parser("stats", help="triples per named graph and instances per class")
     _data_argument(stats)
     stats.add_argument("--format", "-f", choices=["text", "json"], default="text")
+    _remote_arguments(stats)
     stats.set_defaults(func=_stats)
 
     validate = sub.add_parser(
@@ -122,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="none",
         help="entailment to run before validating (default none: the data as written)",
     )
+    _remote_arguments(validate)
     validate.set_defaults(func=_validate)
 
     ingest = sub.add_parser(
@@ -187,8 +192,33 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["trig", "nquads", "turtle", "jsonld", "rdfxml", "ntriples"],
     )
     export.add_argument("-o", "--output", type=Path, help="output file (default: stdout)")
+    export.add_argument(
+        "--skolemise",
+        action="store_true",
+        help="nquads only: blank nodes as stable IRIs, with the manifest `plangraph load` "
+        "writes; the file to build an engine's index from (QLever), for --sparql-endpoint",
+    )
     _data_argument(export)
+    _remote_arguments(export)
     export.set_defaults(func=_export)
+
+    load = sub.add_parser(
+        "load",
+        help="put the dataset into a remote SPARQL engine",
+        description="Load each named graph of the dataset (blank nodes skolemised into stable "
+        "IRIs) into a SPARQL 1.1 engine: by the Graph Store Protocol with --graph-store, else by "
+        "INSERT DATA in batches of 1,000 triples. Graphs whose content is unchanged since the "
+        "last load are skipped. Exit status: 0 loaded, 2 input or engine error.",
+    )
+    load.add_argument(
+        "--to", required=True, metavar="URL", help="the engine's SPARQL query endpoint"
+    )
+    load.add_argument(
+        "--update-endpoint", metavar="URL", help="its SPARQL Update endpoint (default: --to)"
+    )
+    load.add_argument("--graph-store", metavar="URL", help="its Graph Store Protocol endpoint")
+    _data_argument(load)
+    load.set_defaults(func=_load)
     return parser
 
 
@@ -210,6 +240,26 @@ LIMIT_FLAGS = [
 def _limit_arguments(parser: argparse.ArgumentParser) -> None:
     for flag, dest, kind, text in LIMIT_FLAGS:
         parser.add_argument(flag, dest=dest, type=kind, metavar="N", help=text)
+
+
+def _remote_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "remote engine", "read the data from a SPARQL 1.1 engine loaded with `plangraph load`"
+    )
+    group.add_argument("--sparql-endpoint", metavar="URL", help="its query endpoint")
+    group.add_argument("--update-endpoint", metavar="URL", help="its update endpoint")
+    group.add_argument("--graph-store", metavar="URL", help="its Graph Store Protocol endpoint")
+
+
+def _open(config: Config, store_dir: Path | None = None) -> object:
+    """The dataset: from the remote engine when one is named, else loaded in-process."""
+    if config.sparql_endpoint:
+        from plangraph import remote
+
+        return remote.open_graph(config)
+    from plangraph import store
+
+    return store.load(config.data, store_dir)
 
 
 def _data_argument(parser: argparse.ArgumentParser) -> None:
@@ -236,16 +286,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _config(args: argparse.Namespace, **extra: object) -> Config:
-    return Config.from_env(data=getattr(args, "data", None), **extra)
+    remote = {
+        name: getattr(args, name, None)
+        for name in ("sparql_endpoint", "update_endpoint", "graph_store")
+    }
+    return Config.from_env(data=getattr(args, "data", None), **remote, **extra)
 
 
 def _serve(args: argparse.Namespace) -> int:
     import pyoxigraph as ox
-    from waitress.server import create_server
 
     from plangraph import named_queries, store
     from plangraph import validate as _validate  # noqa: F401  imported once, shared by the workers
-    from plangraph.api import create_app
     from plangraph.api.state import AppState
     from plangraph.engine import QueryEngine, WorkerSettings
     from plangraph.sandbox import describe
@@ -264,8 +316,16 @@ def _serve(args: argparse.Namespace) -> int:
         **{dest: getattr(args, dest) for _, dest, _, _ in LIMIT_FLAGS},
     )
     started = time.perf_counter()
-    graph = store.load(config.data, config.store_dir)
+    graph = _open(config, config.store_dir)
     load_seconds = time.perf_counter() - started
+    if config.sparql_endpoint:
+        app_state = AppState(config, graph, None, named_queries.load_all())
+        return _serve_app(
+            app_state,
+            started,
+            f"{len(graph.store.graphs)} graphs at {config.sparql_endpoint}",
+            "queries run by the remote engine",
+        )
     if graph.path is not None:
         open_store = functools.partial(store.open_read_only, graph.path)
     else:
@@ -294,6 +354,22 @@ def _serve(args: argparse.Namespace) -> int:
             settings=WorkerSettings(config.worker_memory_mb, config.sandbox),
         ).start()
     app_state = AppState(config, graph, engine, named_queries.load_all(), fast=fast)
+    how = f"reopened {graph.path} (sources unchanged)" if graph.reopened else "loaded"
+    return _serve_app(
+        app_state,
+        started,
+        f"{len(graph)} triples from {len(graph.files)} files, {how} in {load_seconds:.2f} s",
+        f"{describe(engine.sandbox)}",
+    )
+
+
+def _serve_app(app_state: object, started: float, loaded: str, isolation: str) -> int:
+    """Listen and serve until SIGTERM; the store is in-process or a remote engine."""
+    from waitress.server import create_server
+
+    from plangraph.api import create_app
+
+    config = app_state.config  # type: ignore[attr-defined]
     app = create_app(app_state)
     try:  # bound before "serving" is printed: a port in use is one line and exit 2
         server = create_server(
@@ -313,13 +389,10 @@ def _serve(args: argparse.Namespace) -> int:
             f"cannot listen on {config.host}:{config.port}: {err.strerror or err} / "
             "无法监听该地址和端口"
         ) from None
-    how = f"reopened {graph.path} (sources unchanged)" if graph.reopened else "loaded"
     print(
-        f"plangraph: {len(graph)} triples from {len(graph.files)} files, {how} in "
-        f"{load_seconds:.2f} s, ready in {time.perf_counter() - started:.2f} s; "
+        f"plangraph: {loaded}, ready in {time.perf_counter() - started:.2f} s; "
         f"serving http://{config.host}:{config.port}/ "
-        f"(SPARQL at /sparql; query limit {config.query_timeout:g} s; "
-        f"{describe(engine.sandbox)})",
+        f"(SPARQL at /sparql; query limit {config.query_timeout:g} s; {isolation})",
         file=sys.stderr,
         flush=True,
     )
@@ -337,11 +410,10 @@ def _exit_on_sigterm(signum: int, frame: object) -> None:
 
 
 def _query(args: argparse.Namespace) -> int:
-    from plangraph import store
     from plangraph.sparql import QueryJob, check_query, execute
 
     text, substitutions = _resolve_query(args.query, args.param)
-    graph = store.load(_config(args).data)
+    graph = _open(_config(args))
     info = check_query(text, graph.named_graphs())
     graph_form = info.form in {"CONSTRUCT", "DESCRIBE"}
     fmt = args.format
@@ -442,9 +514,9 @@ def _short(cell: str, prefixes: dict[str, str]) -> str:
 
 
 def _stats(args: argparse.Namespace) -> int:
-    from plangraph import stats, store
+    from plangraph import stats
 
-    graph = store.load(_config(args).data)
+    graph = _open(_config(args))
     result = stats.compute(graph)
     if args.format == "json":
         print(
@@ -475,12 +547,18 @@ def _validate(args: argparse.Namespace) -> int:
 
     config = _config(args)
     _refuse_folders_without_rdf(args.files)
-    report = validate_files(
-        args.files or None,
-        data=config.data,
-        max_bytes=config.max_body_bytes,
-        inference=args.inference,
-    )
+    with tempfile.TemporaryDirectory(prefix="plangraph-validate-") as folder:
+        data = config.data
+        if config.sparql_endpoint:  # the engine's graphs, fetched, stand for the data files
+            from plangraph import remote
+
+            data = remote.download(remote.open_graph(config), Path(folder))
+        report = validate_files(
+            args.files or None,
+            data=data,
+            max_bytes=config.max_body_bytes,
+            inference=args.inference,
+        )
     sys.stdout.buffer.write(render(report, args.format, args.lang, args.strict).encode("utf-8"))
     sys.stdout.flush()
     return 0 if report.passes(args.strict) else 1
@@ -551,9 +629,11 @@ def _diff(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     """The whole dataset in one file; TriG and N-Quads keep the named graphs, others merge."""
-    from plangraph import export, store
+    from plangraph import export
 
-    graph = store.load(_config(args).data)
+    graph = _open(_config(args))
+    if args.skolemise:
+        return _export_skolemised(graph, args)
     if args.output is None:
         count = export.export(graph, args.format, sys.stdout.buffer)
         sys.stdout.buffer.flush()
@@ -561,6 +641,54 @@ def _export(args: argparse.Namespace) -> int:
         count = export.export_file(graph, args.format, args.output)
     unit = "quads" if export.DUMPS[args.format].keeps_graphs else "triples"
     print(f"plangraph: exported {count} {unit} as {args.format}", file=sys.stderr)
+    return 0
+
+
+def _export_skolemised(graph: object, args: argparse.Namespace) -> int:
+    import pyoxigraph as ox
+
+    from plangraph.files import write_atomically
+    from plangraph.remote_load import skolemised_dataset
+
+    if args.format != "nquads":
+        raise PlanGraphError("--skolemise writes N-Quads only: use -f nquads")
+    quads = skolemised_dataset(graph)  # type: ignore[arg-type]
+    if args.output is None:
+        ox.serialize(quads, sys.stdout.buffer, ox.RdfFormat.N_QUADS)
+    else:
+        write_atomically(args.output, lambda out: ox.serialize(quads, out, ox.RdfFormat.N_QUADS))
+    print(f"plangraph: exported {len(quads)} quads, skolemised, as nquads", file=sys.stderr)
+    return 0
+
+
+def _load(args: argparse.Namespace) -> int:
+    """Put the dataset `serve` would serve into a remote engine (plangraph.remote_load)."""
+    from plangraph import store
+    from plangraph.remote import Endpoint
+    from plangraph.remote_load import load_to
+
+    config = _config(args)
+    endpoint = Endpoint(args.to, args.update_endpoint, args.graph_store, timeout=60.0)
+    started = time.perf_counter()
+    report = load_to(
+        store.load(config.data),
+        endpoint,
+        progress=lambda line: print(f"plangraph: {line}", file=sys.stderr, flush=True),
+    )
+    seconds = time.perf_counter() - started
+    if not report.sent and not report.dropped:
+        print(
+            f"plangraph: {len(report.unchanged)} graphs unchanged at {args.to}, nothing sent "
+            f"({seconds:.2f} s)",
+            file=sys.stderr,
+        )
+        return 0
+    print(
+        f"plangraph: loaded {len(report.sent)} graphs ({report.triples} triples, by "
+        f"{report.method}), {len(report.unchanged)} unchanged, {len(report.dropped)} dropped, "
+        f"in {seconds:.2f} s",
+        file=sys.stderr,
+    )
     return 0
 
 

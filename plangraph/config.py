@@ -66,6 +66,10 @@ class Config:
     # either way; turning this off exists only to prove that (tests/test_security_network.py).
     service_check: bool = True
     sandbox: str = "auto"  # how workers lose the network: auto (namespaces, else seccomp), seccomp
+    # A remote SPARQL 1.1 Protocol engine to serve instead of the in-process store (remote.py).
+    sparql_endpoint: str | None = None
+    update_endpoint: str | None = None
+    graph_store: str | None = None
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Config:

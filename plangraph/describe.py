@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from plangraph.store import GraphStore
+from plangraph.store import GENID, GraphStore
 
 RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
 SKOS_PREF_LABEL = ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel")
@@ -30,6 +30,13 @@ LABEL_PREDICATES = (RDFS_LABEL, SKOS_PREF_LABEL)
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
 Subject = ox.NamedNode | ox.BlankNode
+
+
+def is_blank(term: object) -> bool:
+    """A blank node, or a skolem IRI standing for one (a remote engine holds those instead)."""
+    return isinstance(term, ox.BlankNode) or (
+        isinstance(term, ox.NamedNode) and term.value.startswith(GENID)
+    )
 
 
 @dataclass
@@ -67,7 +74,7 @@ def describe(graph: GraphStore, iri: str) -> Description:
     inbound: dict[ox.Triple, None] = {}
     for triple in _triples(store, None, None, node):
         inbound[triple] = None
-        if isinstance(triple.subject, ox.BlankNode):
+        if is_blank(triple.subject):
             for extra in _owners(store, triple.subject):
                 inbound[extra] = None
             for extra in _closure(store, [triple.subject]):
@@ -76,8 +83,11 @@ def describe(graph: GraphStore, iri: str) -> Description:
         term
         for t in (*own, *inbound)
         for term in (t.subject, t.object)
-        if isinstance(term, ox.NamedNode) and term != node
+        if isinstance(term, ox.NamedNode) and term != node and not is_blank(term)
     }
+    prefetch = getattr(store, "prefetch", None)  # a remote store: the labels in one request
+    if prefetch is not None:
+        prefetch(sorted(neighbours, key=str), LABEL_PREDICATES)
     own_set = set(own)
     inbound_only = [t for t in inbound if t not in own_set]
     stated = own_set | set(inbound_only)
@@ -116,7 +126,7 @@ def _closure(store: ox.Store, start: Iterable[Subject]) -> list[ox.Triple]:
         seen.add(subject)
         for triple in _triples(store, subject, None, None):
             out[triple] = None
-            if isinstance(triple.object, ox.BlankNode):
+            if is_blank(triple.object):
                 todo.append(triple.object)
     return list(out)
 
@@ -132,7 +142,7 @@ def _owners(store: ox.Store, blank: ox.BlankNode) -> Iterator[ox.Triple]:
         seen.add(current)
         for triple in _triples(store, None, None, current):
             yield triple
-            if isinstance(triple.subject, ox.BlankNode):
+            if is_blank(triple.subject):
                 todo.append(triple.subject)
 
 

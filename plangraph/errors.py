@@ -155,3 +155,10 @@ class Overloaded(Unavailable):
 @dataclass
 class WorkerStopped(Unavailable):
     """The worker died under the request: its memory limit, or a crash (HTTP 503)."""
+
+
+@dataclass
+class RemoteFailed(PlanGraphError):
+    """The remote SPARQL engine is unreachable, failed, or cut an answer it cannot page (502)."""
+
+    status: int = 502

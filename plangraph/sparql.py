@@ -243,6 +243,25 @@ def analyse(query: str) -> QueryInfo:
     return QueryInfo(form or "", froms, service, deepest, mentions)
 
 
+def where_brace(text: str) -> int | None:
+    """Offset just after the '{' opening the query's WHERE clause (a CONSTRUCT template's brace
+    comes earlier and is skipped); for `SELECT * { … }` without WHERE, the first brace."""
+    tokens = [(m.lastgroup, m.group(), m.end()) for m in _TOKEN.finditer(text)]
+    tokens = [t for t in tokens if t[0] != "comment"]
+    for i, (kind, token, _) in enumerate(tokens):
+        if kind == "word" and token.upper() == "WHERE":
+            for _, following, end in tokens[i + 1 :]:
+                if following == "{":
+                    return end
+    seen_form = False
+    for kind, token, end in tokens:
+        if kind == "word" and token.upper() in QUERY_FORMS:
+            seen_form = True
+        elif seen_form and token == "{":
+            return end
+    return None
+
+
 def _expand(token: tuple[str | None, str], prefixes: dict[str, str]) -> str:
     kind, value = token
     if kind == "iri":
@@ -759,8 +778,8 @@ def _triples(triples: ox.QueryTriples, job: QueryJob, again: Callable[[], object
             raise
     if not out.over and not more:
         return QueryOutcome(b"".join(out.chunks), media, False, seen)
-    rerun = again()
-    assert isinstance(rerun, ox.QueryTriples)
+    rerun = again()  # ox.QueryTriples, or the triples a remote engine sent (plangraph.remote)
+    assert not isinstance(rerun, (ox.QuerySolutions, ox.QueryBoolean))
     return _capped_triples(rerun, job)
 
 

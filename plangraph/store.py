@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import pyoxigraph as ox
 
@@ -43,6 +44,8 @@ MANIFEST = "plangraph-sources.json"  # written first and last: it marks a folder
 # declares any is refused before a parser sees it.
 _XML_ENTITY = re.compile(r"<!ENTITY|<!DOCTYPE[^>\[]*\b(?:SYSTEM|PUBLIC)\b")
 JOURNAL = "plangraph-updates.jsonl"  # accepted updates, one line each (record_update)
+# Blank nodes sent to a remote engine become IRIs under this prefix (RDF 1.1 skolemisation).
+GENID = f"{BASE_IRI}.well-known/genid/"
 # The SPARQL Update that writes the shortcut triples of the qualified nodes (docs/MODEL.md).
 SHORTCUTS = "shortcuts.ru"
 
@@ -54,11 +57,25 @@ class LoadedFile:
     quads: int
 
 
+class Backend(Protocol):
+    """The store operations plangraph reads through: `ox.Store` has them, and so does a remote
+    SPARQL engine seen through plangraph.remote.RemoteStore (which also offers `prefetch`, a
+    hint that many patterns follow; describe.py uses it where it exists)."""
+
+    def query(self, query: str, **options: object) -> object: ...
+    def quads_for_pattern(
+        self, subject: object, predicate: object, object: object, graph_name: object = None
+    ) -> Iterator[ox.Quad]: ...
+    def named_graphs(self) -> Iterator[ox.NamedNode | ox.BlankNode]: ...
+    def __iter__(self) -> Iterator[ox.Quad]: ...
+    def __len__(self) -> int: ...
+
+
 @dataclass
 class GraphStore:
-    """A pyoxigraph store plus what was loaded into it (for stats, VoID and FROM checks)."""
+    """A store plus what was loaded into it (for stats, VoID and FROM checks)."""
 
-    store: ox.Store
+    store: ox.Store  # or any Backend: pages and queries read it through that interface only
     files: list[LoadedFile] = field(default_factory=list)
     path: Path | None = None
     prefixes: dict[str, str] = field(default_factory=dict)  # as the files declare them

@@ -145,3 +145,66 @@ def cpu_seconds(pid: int) -> float:
 def workers_of(server: Server) -> list[int]:
     """Query workers: the children of the zygote, the main process's child that has children."""
     return [w for child in children(server.process.pid) for w in children(child)]
+
+
+# --- the same service over other SPARQL engines (plangraph/remote.py, tests/test_remote_*.py) ---
+
+BACKENDS = ("inproc", "oxigraph", "virtuoso")
+
+
+@pytest.fixture(scope="session")
+def engine_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., object]]:
+    """Start Oxigraph's server or Virtuoso on loopback (bench/engines.py), loaded with
+    `plangraph load --to`; one of each kind and options per session, all stopped at the end.
+    Skips with the installer's reason where the program is missing."""
+    from bench import engines
+
+    started: dict[tuple[object, ...], engines.Engine] = {}
+
+    def factory(kind: str, *, load: bool = True, **options: object) -> engines.Engine:
+        if kind == "virtuoso":  # the test data is small: a small buffer pool per instance
+            options.setdefault("memory_gb", 0.5)
+        key = (kind, load, *sorted(options.items()))
+        if key not in started:
+            starter = {"oxigraph": engines.start_oxigraph, "virtuoso": engines.start_virtuoso}
+            try:
+                engine = starter[kind](tmp_path_factory.mktemp(kind), **options)  # type: ignore[operator]
+            except engines.EngineMissing as err:
+                pytest.skip(f"{kind} cannot be started here: {err}")
+            started[key] = engine
+            if load:
+                done = subprocess.run(
+                    [*PLANGRAPH, *load_arguments(engine)],
+                    capture_output=True,
+                    text=True,
+                    timeout=600,
+                )
+                assert done.returncode == 0, done.stderr
+        return started[key]
+
+    yield factory
+    for engine in started.values():
+        engines.stop(engine)
+
+
+def load_arguments(engine: object) -> list[str]:
+    """`plangraph load` into an engine: Oxigraph by its Graph Store endpoint, Virtuoso by
+    INSERT DATA batches (its Graph Store endpoint needs a login), so both paths run."""
+    args = ["load", "--to", engine.query_url, "--update-endpoint", engine.update_url]  # type: ignore[attr-defined]
+    if engine.name.startswith("oxigraph"):  # type: ignore[attr-defined]
+        args += ["--graph-store", engine.graph_store_url]  # type: ignore[attr-defined]
+    return args
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend_server(
+    request: pytest.FixtureRequest,
+    live_server: Server,
+    server_factory: ServerFactory,
+    engine_factory: Callable[..., object],
+) -> Server:
+    """`plangraph serve` over each backend: in-process, Oxigraph's server, Virtuoso."""
+    if request.param == "inproc":
+        return live_server
+    engine = engine_factory(request.param)
+    return server_factory("--sparql-endpoint", engine.query_url)  # type: ignore[attr-defined]

@@ -1,0 +1,579 @@
+"""A SPARQL 1.1 Protocol endpoint seen as the part of a pyoxigraph store plangraph uses.
+
+`RemoteStore` answers `query`, `quads_for_pattern`, `named_graphs`, `len()` and iteration with
+real pyoxigraph objects (`ox.QuerySolutions`, `ox.QueryBoolean`, `ox.Triple`, `ox.Quad`), parsed
+from the engine's own answers, so `sparql.execute`, the pages, the named queries, the dumps and
+the statistics run over it unchanged, and plangraph's caps and formats apply the same way.
+
+The dataset is the engine's graphs that `plangraph load --to` put there (its manifest graph names
+them), sent explicitly with every request as `default-graph-uri` (their union, as the in-process
+store's default graph is) and `named-graph-uri`: an engine's own graphs (Virtuoso's system
+graphs) never leak into an answer. Engines' deviations from the protocol are undone in one
+place, `_answer`: Virtuoso's pre-1.1 "typed-literal" JSON, its `nodeID://` blank nodes, its
+silent row cap (`X-SPARQL-MaxRows`, paged where the query allows, else an error), its partial
+"anytime" answers at its time limit (`X-SQL-State`), and its RDF/XML default (an explicit Accept
+is always sent).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from plangraph.config import BASE_IRI, Config
+from plangraph.errors import QuerySyntaxError, QueryTimeout, RemoteFailed
+from plangraph.sparql import _TOKEN, analyse, where_brace
+from plangraph.store import GraphStore
+
+QRF = ox.QueryResultsFormat
+PATTERN_MEMO = 2048  # quad patterns remembered, each with at most PATTERN_MEMO_QUADS quads
+PATTERN_MEMO_QUADS = 256
+JSON_RESULTS = "application/sparql-results+json"
+N_TRIPLES = "application/n-triples"
+# The graph where `plangraph load --to` records what it loaded: graph IRI -> content hash, and
+# the prefixes the files declared (sh:declare, as SHACL-SPARQL declares prefixes).
+MANIFEST_GRAPH = f"{BASE_IRI}load-manifest"
+IDENTIFIER = ox.NamedNode("http://purl.org/dc/terms/identifier")
+DECLARE = ox.NamedNode("http://www.w3.org/ns/shacl#declare")
+SH_PREFIX = ox.NamedNode("http://www.w3.org/ns/shacl#prefix")
+SH_NAMESPACE = ox.NamedNode("http://www.w3.org/ns/shacl#namespace")
+# Virtuoso's time limits answer 500: its estimate of the time (42000), or the time itself (SR171)
+_VIRTUOSO_TIME_LIMIT = re.compile(r"\bSR171\b|\bS1T00\b|estimated execution time")
+_TYPED_LITERAL = re.compile(rb'(?<!\\)"type"(\s*):(\s*)"typed-literal"')
+_XSD_BOOLEAN = rb"http://www\.w3\.org/2001/XMLSchema#boolean"
+_JSON_BOOLEAN = re.compile(
+    rb'("datatype"\s*:\s*"' + _XSD_BOOLEAN + rb'"\s*,\s*"value"\s*:\s*)"([01])"'
+)
+_NT_BOOLEAN = re.compile(rb'"([01])"\^\^<' + _XSD_BOOLEAN + rb">")
+_BOOLEAN_WORD = {b"1": b"true", b"0": b"false"}
+_VIRTUOSO_BNODE = re.compile(
+    rb'(?<!\\)"type"(\s*):(\s*)"bnode"(\s*),(\s*)"value"(\s*):(\s*)"nodeID://'
+)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where an engine answers: queries, and optionally updates and the Graph Store Protocol."""
+
+    query_url: str
+    update_url: str | None = None
+    graph_store_url: str | None = None
+    timeout: float = 10.0  # the query time limit: an answer not complete by then is a 503
+
+    def __post_init__(self) -> None:
+        for url in (self.query_url, self.update_url, self.graph_store_url):
+            if url is not None and urllib.parse.urlsplit(url).scheme not in {"http", "https"}:
+                raise RemoteFailed(f"not an http(s) URL: {url} / 不是 http(s) 地址")
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
+def request(
+    url: str,
+    fields: Sequence[tuple[str, str]] = (),
+    *,
+    accept: str | None = None,
+    timeout: float,
+    method: str = "POST",
+    body: bytes | None = None,
+    content_type: str | None = None,
+) -> Answer:
+    """One HTTP exchange, read whole within `timeout` seconds; failures are one-line errors."""
+    headers = {"User-Agent": "plangraph"}
+    if accept:
+        headers["Accept"] = accept
+    if body is None and fields:
+        body = urllib.parse.urlencode(list(fields)).encode()
+        content_type = "application/x-www-form-urlencoded"
+    if content_type:
+        headers["Content-Type"] = content_type
+    req = urllib.request.Request(url, data=body, headers=headers, method=method)
+    deadline = time.monotonic() + timeout
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as response:
+            if response.chunked:
+                data = _read_chunked(response.fp, deadline, url, timeout)
+            else:
+                chunks = []
+                while chunk := response.read(1 << 16):
+                    chunks.append(chunk)
+                    if time.monotonic() > deadline:
+                        raise _timeout(url, timeout)
+                data = b"".join(chunks)
+            return Answer(response.status, _headers(response.headers), data)
+    except urllib.error.HTTPError as err:
+        text = err.read(2000).decode("utf-8", "replace").strip()
+        first = next((line for line in text.splitlines() if line.strip()), "")
+        if err.code in {400, 422}:
+            raise QuerySyntaxError(f"the engine refused the request / 引擎拒绝: {first}") from None
+        if _VIRTUOSO_TIME_LIMIT.search(text):
+            raise QueryTimeout(
+                f"the engine stopped the query at its own time limit: {first} / 远程引擎查询超时"
+            ) from None
+        raise RemoteFailed(
+            f"the engine at {url} answered {err.code} {err.reason}: {first} / 远程引擎出错"
+        ) from None
+    except TimeoutError:
+        raise _timeout(url, timeout) from None
+    except urllib.error.URLError as err:
+        if isinstance(err.reason, TimeoutError):
+            raise _timeout(url, timeout) from None
+        raise RemoteFailed(
+            f"cannot reach the engine at {url}: {err.reason} / 无法连接远程 SPARQL 引擎"
+        ) from None
+    except (ConnectionError, OSError) as err:
+        raise RemoteFailed(f"cannot reach the engine at {url}: {err} / 无法连接远程引擎") from None
+
+
+def _read_chunked(stream: object, deadline: float, url: str, timeout: float) -> bytes:
+    """A chunked body, read in large blocks and cut apart here: http.client reads chunk by chunk
+    in Python, and Oxigraph's server writes a 3,000-triple answer as ~600 chunks (~10 ms)."""
+    buffer = b""
+    pos = 0
+    parts = []
+    while True:
+        newline = buffer.find(b"\r\n", pos)
+        if newline >= 0:
+            size = int(buffer[pos:newline].split(b";", 1)[0], 16)
+            start = newline + 2
+            if size == 0:
+                return b"".join(parts)  # trailers, if any, are not read
+            missing = start + size + 2 - len(buffer)
+            if missing > 0:  # a large chunk: what it lacks, in one read
+                buffer += stream.read(missing)  # type: ignore[attr-defined]
+                if len(buffer) < start + size + 2:
+                    raise _cut_short(url)
+            parts.append(buffer[start : start + size])
+            pos = start + size + 2
+            if time.monotonic() > deadline:
+                raise _timeout(url, timeout)
+            continue
+        if time.monotonic() > deadline:
+            raise _timeout(url, timeout)
+        more = stream.read1(1 << 16)  # type: ignore[attr-defined]
+        if not more:
+            raise _cut_short(url)
+        buffer = buffer[pos:] + more
+        pos = 0
+
+
+def _cut_short(url: str) -> RemoteFailed:
+    return RemoteFailed(f"the engine at {url} closed its answer early / 远程引擎的应答中断")
+
+
+def _headers(message: object) -> dict[str, str]:
+    return {k.lower(): v for k, v in message.items()}  # type: ignore[attr-defined]
+
+
+def _timeout(url: str, seconds: float) -> QueryTimeout:
+    return QueryTimeout(
+        f"the engine at {url} did not answer within {seconds:g} s / 远程引擎未在时限内作答"
+    )
+
+
+class RemoteStore:
+    """The store operations plangraph uses, over a SPARQL 1.1 Protocol endpoint."""
+
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        graphs: Sequence[str] | None = None,
+        *,
+        max_rows: int | None = None,
+    ) -> None:
+        self.endpoint = endpoint
+        self.max_rows = max_rows  # stop paging a capped answer past this many rows
+        self.prefixes: dict[str, str] = {}
+        self.hashes: dict[str, str] = {}
+        self.server = ""  # the engine's Server header
+        self.cap: int | None = None  # the engine's row cap, once an answer showed it
+        # Pages look the same patterns up again and again (labels, owners of a span): small
+        # answers are kept, as the app keeps its statistics, until the server restarts.
+        self._patterns: OrderedDict[tuple[object, ...], list[ox.Quad]] = OrderedDict()
+        self._patterns_lock = threading.Lock()
+        self.graphs = list(graphs) if graphs is not None else self._discover()
+        if graphs is None:
+            self._probe_cap()
+
+    # --- what pyoxigraph.Store offers -----------------------------------------------------
+
+    def query(
+        self,
+        query: str,
+        *,
+        use_default_graph_as_union: bool = False,
+        default_graph: Sequence[ox.NamedNode] | ox.NamedNode | None = None,
+        named_graphs: Sequence[ox.NamedNode] | None = None,
+        substitutions: Mapping[ox.Variable, object] | None = None,
+        base_iri: str | None = None,
+    ) -> object:
+        """Like `ox.Store.query`: solutions, a boolean, or an iterator of triples."""
+        text = request_text(query, substitutions, base_iri)
+        info = analyse(text)
+        dataset = self._dataset(bool(info.from_graphs), default_graph, named_graphs)
+        if info.form in {"CONSTRUCT", "DESCRIBE"}:
+            return iter(self._triples(text, dataset))
+        return self._results(text, dataset)
+
+    def quads_for_pattern(
+        self,
+        subject: object = None,
+        predicate: object = None,
+        object: object = None,  # pyoxigraph's own parameter names
+        graph_name: object = None,
+    ) -> Iterator[ox.Quad]:
+        """The quads matching a pattern, in our graphs; none in the (empty) default graph."""
+        if isinstance(graph_name, ox.DefaultGraph) or any(
+            isinstance(t, ox.BlankNode) for t in (subject, predicate, object, graph_name)
+        ):
+            return iter(())  # loaded data has no blank nodes left: they were skolemised
+        key = (subject, predicate, object, graph_name)
+        with self._patterns_lock:
+            if key in self._patterns:
+                self._patterns.move_to_end(key)
+                return iter(self._patterns[key])
+        graphs = self.graphs
+        if graph_name is not None:
+            if str(graph_name.value) not in self.graphs:  # type: ignore[attr-defined]
+                return iter(())
+            graphs = [graph_name.value]  # type: ignore[attr-defined]
+        pattern = ((subject, "s"), (predicate, "p"), (object, "o"))
+        terms = " ".join(str(t) if t is not None else f"?{v}" for t, v in pattern)
+        order = " ".join(f"?{v}" for t, v in pattern if t is None)
+        # ordered, so that an answer an engine caps can be paged
+        text = f"SELECT * WHERE {{ GRAPH ?g {{ {terms} }} }} ORDER BY ?g {order}"
+        solutions = self._results(text, [("named-graph-uri", g) for g in graphs])
+        fixed = {"s": subject, "p": predicate, "o": object}
+        quads = []
+        for row in solutions:  # type: ignore[attr-defined]
+            s, p, o = (fixed[v] if fixed[v] is not None else row[v] for v in ("s", "p", "o"))
+            quads.append(ox.Quad(s, p, o, row["g"]))
+        if len(quads) <= PATTERN_MEMO_QUADS:
+            with self._patterns_lock:
+                self._patterns[key] = quads
+                while len(self._patterns) > PATTERN_MEMO:
+                    self._patterns.popitem(last=False)
+        return iter(quads)
+
+    def prefetch(self, subjects: Sequence[object], predicates: Sequence[object]) -> None:
+        """Look up every (subject, predicate) pair in one request per 200 subjects and remember
+        the answers, so that the quads_for_pattern calls that follow ask nothing (a page looks
+        up the labels of all the resources it links to)."""
+        wanted = [
+            s
+            for s in subjects
+            if isinstance(s, ox.NamedNode)
+            and any((s, p, None, None) not in self._patterns for p in predicates)
+        ]
+        named = [("named-graph-uri", g) for g in self.graphs]
+        for start in range(0, len(wanted), 200):
+            batch = wanted[start : start + 200]
+            text = (
+                f"SELECT ?s ?p ?o ?g WHERE {{ VALUES ?s {{ {' '.join(map(str, batch))} }} "
+                f"VALUES ?p {{ {' '.join(map(str, predicates))} }} GRAPH ?g {{ ?s ?p ?o }} }} "
+                "ORDER BY ?s ?p ?g ?o"
+            )
+            found: dict[tuple[object, ...], list[ox.Quad]] = {
+                (s, p, None, None): [] for s in batch for p in predicates
+            }
+            for row in self._results(text, named):  # type: ignore[attr-defined]
+                found[(row["s"], row["p"], None, None)].append(
+                    ox.Quad(row["s"], row["p"], row["o"], row["g"])
+                )
+            with self._patterns_lock:
+                for key, quads in found.items():
+                    if len(quads) <= PATTERN_MEMO_QUADS:
+                        self._patterns[key] = quads
+                while len(self._patterns) > PATTERN_MEMO:
+                    self._patterns.popitem(last=False)
+
+    def named_graphs(self) -> Iterator[ox.NamedNode]:
+        return iter(ox.NamedNode(g) for g in self.graphs)
+
+    def contains_named_graph(self, graph: ox.NamedNode) -> bool:
+        return graph.value in self.graphs
+
+    def __iter__(self) -> Iterator[ox.Quad]:
+        return self.quads_for_pattern(None, None, None, None)
+
+    def __len__(self) -> int:
+        text = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+        rows = list(self._results(text, [("named-graph-uri", g) for g in self.graphs]))  # type: ignore[call-overload]
+        return int(rows[0]["n"].value) if rows else 0
+
+    def update(self, update: str) -> None:
+        """Send a SPARQL Update to the engine's update endpoint."""
+        if self.endpoint.update_url is None:
+            raise RemoteFailed("no update endpoint given (--update-endpoint) / 未指定更新端点")
+        request(
+            self.endpoint.update_url,
+            [("update", update)],
+            timeout=self.endpoint.timeout,
+        )
+
+    # --- the protocol ------------------------------------------------------------------------
+
+    def _dataset(
+        self,
+        has_from: bool,
+        default_graph: Sequence[ox.NamedNode] | ox.NamedNode | None,
+        named_graphs: Sequence[ox.NamedNode] | None,
+    ) -> list[tuple[str, str]]:
+        """The protocol's dataset parameters: the query's own FROM wins, as in-process."""
+        if default_graph is None and named_graphs is None and has_from:
+            return []
+        if isinstance(default_graph, ox.NamedNode):
+            default_graph = [default_graph]
+        defaults = [g.value for g in default_graph] if default_graph is not None else self.graphs
+        named = [g.value for g in named_graphs] if named_graphs is not None else self.graphs
+        fields = [("default-graph-uri", g) for g in defaults]
+        fields += [("named-graph-uri", g) for g in named]
+        if not defaults:  # an empty default graph: one that cannot exist
+            fields.append(("default-graph-uri", "urn:x-plangraph:no-graph"))
+        if not named:
+            fields.append(("named-graph-uri", "urn:x-plangraph:no-graph"))
+        return fields
+
+    def _post(self, text: str, dataset: list[tuple[str, str]], accept: str) -> Answer:
+        answer = request(
+            self.endpoint.query_url,
+            [("query", text), *dataset],
+            accept=accept,
+            timeout=self.endpoint.timeout,
+        )
+        self.server = answer.headers.get("server", "")
+        self.cap = _cap(answer) or self.cap
+        return answer
+
+    def _probe_cap(self) -> None:
+        """Virtuoso cuts CONSTRUCT and DESCRIBE answers at its row cap without saying so (no
+        X-SPARQL-MaxRows): the cap is learnt from one SELECT it cuts (at most cap rows)."""
+        if self.server.startswith("Virtuoso") and self.cap is None:
+            probe = "SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"
+            self._post(probe, [("named-graph-uri", g) for g in self.graphs], JSON_RESULTS)
+
+    def _results(self, text: str, dataset: list[tuple[str, str]]) -> object:
+        """Solutions or a boolean; a capped answer is paged with LIMIT/OFFSET, or refused."""
+        answer = self._post(text, dataset, JSON_RESULTS)
+        parsed = _parse_results(answer)
+        cap = _cap(answer)
+        if cap is None or isinstance(parsed, ox.QueryBoolean):
+            return parsed
+        tsv = _tsv(parsed)  # type: ignore[arg-type]
+        if _rows(tsv) < cap:
+            return ox.parse_query_results(tsv, QRF.TSV)
+        words = _top_level_words(text)
+        ordered = "ORDER" in words
+        if "FROM" in words or (ordered and words & {"LIMIT", "OFFSET"}):
+            raise RemoteFailed(
+                f"the engine cut the answer at {cap} rows (X-SPARQL-MaxRows) and the query cannot "
+                "be paged (it has FROM, or ORDER BY with LIMIT/OFFSET); raise the engine's "
+                "ResultSetMaxRows, or narrow the query / "
+                f"远程引擎将结果截断为 {cap} 行，且该查询无法分页"
+            )
+        if not ordered:  # an order over every variable: windows of it neither skip nor repeat
+            names = [v.value for v in parsed.variables]  # type: ignore[attr-defined]
+            text = _wrap(
+                text, "SELECT * WHERE { ", "\n} ORDER BY " + " ".join(f"?{n}" for n in names)
+            )
+        # Windows of the ordered query as a subquery: Virtuoso refuses ORDER BY with an OFFSET
+        # past its MaxSortedTopRows (SR353), not a sorted subquery windowed from outside.
+        pages: list[bytes] = []
+        total = 0
+        while self.max_rows is None or total <= self.max_rows:
+            window = self._post(_window(text, total, cap), dataset, JSON_RESULTS)
+            page = _tsv(_parse_results(window))  # type: ignore[arg-type]
+            rows = _rows(page)
+            pages.append(page if not pages else page.split(b"\n", 1)[1] if rows else b"")
+            total += rows
+            if rows < cap:
+                break
+        return ox.parse_query_results(b"".join(pages), QRF.TSV)
+
+    def _triples(self, text: str, dataset: list[tuple[str, str]]) -> list[ox.Quad]:
+        answer = self._post(text, dataset, N_TRIPLES)
+        _check_complete(answer)
+        body = answer.body
+        if b"XMLSchema#boolean" in body:  # Virtuoso: stored booleans come back as 1 and 0
+            body = _NT_BOOLEAN.sub(lambda m: b'"' + _BOOLEAN_WORD[m[1]] + b'"' + m[0][3:], body)
+        try:  # quads in the default graph: they serialise as triples, and cost less to make
+            triples = list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
+        except SyntaxError as err:
+            raise RemoteFailed(f"the engine's N-Triples cannot be read: {err} / 无法解析") from None
+        cap = _cap(answer) or self.cap
+        if cap is not None and len(triples) >= cap:
+            raise RemoteFailed(
+                f"the engine cuts answers at {cap} rows (X-SPARQL-MaxRows) and this graph has "
+                f"{len(triples)} triples, so it may be cut; raise the engine's ResultSetMaxRows, "
+                f"or ask with SELECT, which is paged / 远程引擎可能将结果截断为 {cap} 个三元组"
+            )
+        return triples
+
+    def _discover(self) -> list[str]:
+        """Our graphs: those the load manifest names, else every named graph the engine has."""
+        text = f"SELECT ?g ?hash WHERE {{ GRAPH <{MANIFEST_GRAPH}> {{ ?g {IDENTIFIER} ?hash }} }}"
+        rows = list(self._results(text, []))  # type: ignore[call-overload]
+        self.hashes = {r["g"].value: r["hash"].value for r in rows}
+        prefix_rows = self._results(
+            f"SELECT ?name ?ns WHERE {{ GRAPH <{MANIFEST_GRAPH}> {{ ?m {DECLARE} ?d . "
+            f"?d {SH_PREFIX} ?name ; {SH_NAMESPACE} ?ns }} }}",
+            [],
+        )
+        self.prefixes = {r["name"].value: r["ns"].value for r in prefix_rows}  # type: ignore[attr-defined]
+        if self.hashes:
+            return sorted(self.hashes)
+        rows = list(self._results("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", []))  # type: ignore[call-overload]
+        return sorted(r["g"].value for r in rows if r["g"].value != MANIFEST_GRAPH)
+
+
+# --- undoing engines' deviations, in one place ----------------------------------------------
+
+
+def _parse_results(answer: Answer) -> object:
+    _check_complete(answer)
+    body = answer.body
+    if b"typed-literal" in body:  # Virtuoso: SPARQL 1.0's JSON term type, gone from 1.1
+        body = _TYPED_LITERAL.sub(rb'"type"\1:\2"literal"', body)
+    if b"XMLSchema#boolean" in body:  # Virtuoso: stored booleans come back as 1 and 0
+        body = _JSON_BOOLEAN.sub(lambda m: m[1] + b'"' + _BOOLEAN_WORD[m[2]] + b'"', body)
+    if b"nodeID://" in body:  # Virtuoso names blank nodes nodeID://b123, not a valid label
+        body = _VIRTUOSO_BNODE.sub(rb'"type"\1:\2"bnode"\3,\4"value"\5:\6"', body)
+    try:
+        return ox.parse_query_results(body, QRF.JSON)
+    except SyntaxError as err:
+        media = answer.headers.get("content-type", "?")
+        raise RemoteFailed(
+            f"the engine's answer ({media}) is not SPARQL JSON results: {err} / 无法解析远程结果"
+        ) from None
+
+
+def _check_complete(answer: Answer) -> None:
+    """Virtuoso's "anytime" answers: at its own time limit it answers 200 with what it has."""
+    state = answer.headers.get("x-sql-state")
+    if state:
+        message = answer.headers.get("x-sql-message", "")
+        raise QueryTimeout(
+            f"the engine stopped the query at its time limit and sent a partial answer "
+            f"({state} {message}); it is not passed on / 远程引擎超时，只返回了部分结果"
+        )
+
+
+def _cap(answer: Answer) -> int | None:
+    value = answer.headers.get("x-sparql-maxrows")
+    return int(value) if value and value.strip().isdigit() else None
+
+
+def _tsv(solutions: ox.QuerySolutions) -> bytes:
+    import io
+
+    out = io.BytesIO()
+    solutions.serialize(out, QRF.TSV)
+    return out.getvalue()
+
+
+def _rows(tsv: bytes) -> int:
+    return max(tsv.count(b"\n") - 1, 0) if tsv.endswith(b"\n") else tsv.count(b"\n")
+
+
+def _top_level_words(text: str) -> set[str]:
+    """Keywords outside any bracket (the solution modifiers of the outer query)."""
+    depth = 0
+    words = set()
+    for match in _TOKEN.finditer(text):
+        kind, value = match.lastgroup, match.group()
+        if kind == "other":
+            if value in "{([":
+                depth += 1
+            elif value in "})]":
+                depth -= 1
+        elif kind == "word" and depth == 0:
+            words.add(value.upper())
+    return words
+
+
+def _window(query: str, offset: int, limit: int) -> str:
+    """One window of a SELECT query's answer: the query as a subquery, LIMIT/OFFSET outside."""
+    return _wrap(query, "SELECT * WHERE { ", f"\n}} LIMIT {limit} OFFSET {offset}")
+
+
+def _wrap(query: str, before: str, after: str) -> str:
+    """The query, its prologue (BASE, PREFIX) left in front, as a subquery of another."""
+    depth = 0
+    for match in _TOKEN.finditer(query):
+        kind, value = match.lastgroup, match.group()
+        if kind == "other":
+            depth += value in "{(["
+            depth -= value in "})]"
+        elif kind == "word" and depth == 0 and value.upper() == "SELECT":
+            start = match.start()
+            return f"{query[:start]}{before}{query[start:]}{after}"
+    raise RemoteFailed("only SELECT answers can be paged / 只有 SELECT 结果可以分页")
+
+
+def request_text(
+    query: str, substitutions: Mapping[ox.Variable, object] | None, base_iri: str | None
+) -> str:
+    """The query text the engine is sent: parameters bound, the base IRI declared."""
+    text = bind(query, substitutions) if substitutions else query
+    return f"BASE <{base_iri}>\n{text}" if base_iri else text
+
+
+def bind(query: str, substitutions: Mapping[ox.Variable, object]) -> str:
+    """pyoxigraph's `substitutions` as a VALUES block first in the WHERE clause, which binds
+    the variables before the rest is evaluated, as substitution does; terms are written in
+    their N-Triples form, which SPARQL reads as the same terms."""
+    position = where_brace(query)
+    if position is None:
+        raise QuerySyntaxError("cannot bind parameters: the query has no WHERE clause")
+    names = " ".join(f"?{v.value}" for v in substitutions)
+    terms = " ".join(str(t) for t in substitutions.values())
+    return f"{query[:position]} VALUES ({names}) {{ ({terms}) }} {query[position:]}"
+
+
+def open_graph(config: Config) -> GraphStore:
+    """The dataset a remote engine holds, as the GraphStore every part of plangraph reads."""
+    assert config.sparql_endpoint is not None
+    endpoint = Endpoint(
+        config.sparql_endpoint,
+        config.update_endpoint,
+        config.graph_store,
+        timeout=config.query_timeout,
+    )
+    remote = RemoteStore(endpoint, max_rows=config.max_rows)
+    if not remote.graphs:
+        raise RemoteFailed(
+            f"the engine at {endpoint.query_url} holds no named graphs: load it first with "
+            "`plangraph load --to URL` / 远程引擎中没有命名图，请先用 plangraph load --to 装载"
+        )
+    return GraphStore(remote, prefixes=remote.prefixes)  # type: ignore[arg-type]
+
+
+def is_remote(graph: GraphStore) -> bool:
+    return isinstance(graph.store, RemoteStore)
+
+
+def download(graph: GraphStore, folder: Path) -> list[Path]:
+    """Each of the engine's graphs as an N-Quads file in `folder` (for validating them)."""
+    files = []
+    for number, name in enumerate(graph.store.graphs):  # type: ignore[attr-defined]
+        quads = list(graph.store.quads_for_pattern(None, None, None, ox.NamedNode(name)))
+        path = folder / f"{number:04d}-{name.rstrip('/').rsplit('/', 1)[-1] or 'graph'}.nq"
+        with path.open("wb") as out:
+            ox.serialize(quads, out, ox.RdfFormat.N_QUADS)
+        files.append(path)
+    return files
