@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from plangraph.errors import PayloadTooLarge, PlanGraphError, one_line
 
+from .access_log import AccessLog, open_log
 from .state import AppState
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,7 @@ def create_app(app_state: AppState) -> Flask:
     from . import (
         compare,
         graph_store,
+        health,
         indexes,
         ingest,
         queries,
@@ -33,6 +35,7 @@ def create_app(app_state: AppState) -> Flask:
         validate,
     )
 
+    app.register_blueprint(health.blueprint)
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(queries.blueprint)
     app.register_blueprint(graph_store.blueprint)
@@ -51,6 +54,9 @@ def create_app(app_state: AppState) -> Flask:
     app.after_request(_cors)
     app.after_request(_security_headers)
     app.wsgi_app = sparql.LeanPath(app, app_state)  # type: ignore[method-assign]
+    stream = open_log(app_state.config.access_log)
+    if stream is not None:
+        app.wsgi_app = AccessLog(app.wsgi_app, stream)  # type: ignore[method-assign]
     return app
 
 

@@ -2,6 +2,7 @@
 zones, places, themes, targets, tasks …), best first within each group; `?format=json` gives
 the same to programs. The index (plangraph/search_index.py) is built when the app is made and
 rebuilt on the first search after the data changes.
+The first build runs in a thread beside the server; /readyz waits for it (api/health.py).
 """
 
 from __future__ import annotations
@@ -54,13 +55,18 @@ def index_for(app_state: AppState) -> SearchIndex:
             index = SearchIndex.from_store(app_state.graph.store, query)
             app_state._search_index = (generation, index)  # type: ignore[attr-defined]
             held = (generation, index)
+            app_state.search_ready.set()
     return held[1]
 
 
 @blueprint.record_once
 def _build_at_load(setup) -> None:  # type: ignore[no-untyped-def]
+    """Built beside the server, not before it: at 10 million triples this takes minutes, and
+    /readyz says "not ready" until it is done (a search asked meanwhile waits for it)."""
     app: Flask = setup.app
-    index_for(app.extensions["plangraph"])
+    threading.Thread(
+        target=index_for, args=(app.extensions["plangraph"],), name="search-index", daemon=True
+    ).start()
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -19,6 +20,8 @@ from plangraph.named_queries import NamedQuery
 from plangraph.sparql import QueryJob, QueryOutcome
 from plangraph.stats import Stats, compute
 from plangraph.store import GraphStore
+
+from .access_log import add_query_ms
 
 SLOW_MEMO = 4096  # query texts remembered as slow
 VETTED_MEMO = 4096  # query texts a worker's parser has passed (SERVICE/LOAD/FROM vetting)
@@ -47,6 +50,8 @@ class AppState:
     vetted: Memo = field(default_factory=OrderedDict)
     # Queries known to be quick on this generation's data (see QUICK_SECONDS).
     quick: Memo = field(default_factory=OrderedDict)
+    # Set once the search index of the loaded data is built (/readyz waits for it).
+    search_ready: threading.Event = field(default_factory=threading.Event)
 
     @cached_property
     def stats(self) -> Stats:
@@ -82,7 +87,11 @@ class AppState:
         if self.engine is not None:
             quick = (self.generation, _digest(job))
             if quick in self.quick:
-                return perform(self.graph.store, replace(job, vet=False))  # type: ignore[return-value]
+                started = time.perf_counter()
+                try:
+                    return perform(self.graph.store, replace(job, vet=False))  # type: ignore[return-value]
+                finally:
+                    add_query_ms((time.perf_counter() - started) * 1000)
         outcome: QueryOutcome = self.perform(job, cancelled=cancelled)  # type: ignore[assignment]
         took = outcome.cpu_seconds  # measured in the worker: no queueing, no hop, no load
         with self.slow_lock:
@@ -101,7 +110,23 @@ class AppState:
         cancelled: Callable[[], bool] | None = None,
     ) -> object:
         """Do any job in a worker (killed at `timeout`, or when the client leaves: `cancelled`,
-        else waitress's test for the current Flask request)."""
+        else waitress's test for the current Flask request).
+
+        The time it takes is added to the request's query time (the access log's query_ms)."""
+        started = time.perf_counter()
+        try:
+            return self._perform(job, timeout, retire=retire, cancelled=cancelled)
+        finally:
+            add_query_ms((time.perf_counter() - started) * 1000)
+
+    def _perform(
+        self,
+        job: object,
+        timeout: float | None,
+        *,
+        retire: bool,
+        cancelled: Callable[[], bool] | None,
+    ) -> object:
         if self.engine is None:
             return perform(self.graph.store, job)
         cancelled = cancelled or _client_gone()

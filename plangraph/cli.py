@@ -80,6 +80,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="answer the data's IRIs under this base, not https://w3id.org/plangraph/",
     )
     _remote_arguments(serve)
+    logging = serve.add_mutually_exclusive_group()
+    logging.add_argument(
+        "--access-log",
+        metavar="FILE",
+        help="append one JSON line per request to FILE (default: standard error)",
+    )
+    logging.add_argument(
+        "--no-access-log",
+        dest="access_log",
+        action="store_const",
+        const="",
+        help="write no access log",
+    )
     serve.set_defaults(func=_serve)
 
     query = sub.add_parser("query", help="run a SPARQL query, a .rq file or a named query")
@@ -313,6 +326,7 @@ def _serve(args: argparse.Namespace) -> int:
         threads=args.threads,
         write_token=args.write_token,
         public_base=args.public_base,
+        access_log=args.access_log,
         **{dest: getattr(args, dest) for _, dest, _, _ in LIMIT_FLAGS},
     )
     started = time.perf_counter()

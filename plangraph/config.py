@@ -65,6 +65,8 @@ class Config:
     # Refuse SERVICE/LOAD/remote FROM by parsing the query first. The workers have no network
     # either way; turning this off exists only to prove that (tests/test_security_network.py).
     service_check: bool = True
+    # One JSON line per request (api/access_log.py): "-" standard error, "" none, else a file.
+    access_log: str = "-"
     sandbox: str = "auto"  # how workers lose the network: auto (namespaces, else seccomp), seccomp
     # A remote SPARQL 1.1 Protocol engine to serve instead of the in-process store (remote.py).
     sparql_endpoint: str | None = None

@@ -188,6 +188,10 @@ class QueryEngine:
         cls = getattr(errors, kind, PlanGraphError)
         raise cls(message, file=file, line=line, column=column, status=status)
 
+    def idle_workers(self) -> int:
+        """Workers free now (a readiness probe asks this rather than wait in the queue)."""
+        return self._idle.qsize()
+
     def new_generation(self, removed: bytes = b"", added: bytes = b"") -> None:
         """After an accepted update: every later job runs on a worker that sees it.
 
