@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, render_template, request
 
+from plangraph.binding import with_values
 from plangraph.errors import PlanGraphError
 from plangraph.named_queries import bind
 from plangraph.sparql import choose_media
@@ -38,4 +39,5 @@ def run(name: str) -> Response:
         raise PlanGraphError(f"no named query {name!r} / 没有该命名查询", status=404)
     values = {k: v for k, v in request.args.items() if k not in RESERVED}
     params = {k: request.args.getlist(k) for k in RESERVED if k in request.args}
-    return run_query(state(), query.text, params, substitutions=bind(query, values), named=query)
+    text, substitutions = with_values(query.text, bind(query, values))
+    return run_query(state(), text, params, substitutions=substitutions, named=query)

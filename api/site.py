@@ -21,6 +21,7 @@ from flask import current_app, g, request
 from markupsafe import Markup, escape
 
 from plangraph import describe, jsonld, named_queries
+from plangraph.binding import with_values
 from plangraph.errors import PlanGraphError
 from plangraph.named_queries import NamedQuery
 from plangraph.sparql import parse_term, where_brace
@@ -353,9 +354,9 @@ def find_query(name: str) -> tuple[NamedQuery, bool]:
 def run(name: str, **values: str) -> list[dict[str, Term]]:
     """Run a named or page query in-process with its parameters bound as RDF terms."""
     query, _ = find_query(name)
-    terms = named_queries.bind(query, values)
+    text, terms = with_values(query.text, named_queries.bind(query, values))
     substitutions = {ox.Variable(k): parse_term(v) for k, v in terms.items()}
-    solutions = state().graph.query(query.text, substitutions=substitutions)
+    solutions = state().graph.query(text, substitutions=substitutions)
     variables = [v.value for v in solutions.variables]  # type: ignore[attr-defined]
     rows = []
     for solution in solutions:  # type: ignore[attr-defined]

@@ -424,9 +424,10 @@ def _exit_on_sigterm(signum: int, frame: object) -> None:
 
 
 def _query(args: argparse.Namespace) -> int:
+    from plangraph.binding import with_values
     from plangraph.sparql import QueryJob, check_query, execute
 
-    text, substitutions = _resolve_query(args.query, args.param)
+    text, substitutions = with_values(*_resolve_query(args.query, args.param))
     graph = _open(_config(args))
     info = check_query(text, graph.named_graphs())
     graph_form = info.form in {"CONSTRUCT", "DESCRIBE"}

@@ -1,7 +1,8 @@
 """Named queries: the `queries/*.rq` files, their grlc-style headers, and safe parameter binding.
 
-Parameters are bound with pyoxigraph's `substitutions` (SEP-0007), as RDF terms: a value is never
-pasted into the query text, so it cannot change the query's meaning.
+Parameters are bound as RDF terms, in a VALUES block built from parsed terms at the start of the
+WHERE group (plangraph/binding.py; pyoxigraph's `substitutions` where no such place is found): a
+request's text is never pasted into the query, so it cannot change the query's meaning.
 """
 
 from __future__ import annotations
