@@ -236,7 +236,7 @@ def start_virtuoso(
     return engine
 
 
-def virtuoso_sql(sql_port: int, statement: str) -> str:
+def virtuoso_sql(sql_port: int, statement: str, timeout: float = 120) -> str:
     """Run one SQL statement as dba through isql (the default dba password of a new database)."""
     isql = shutil.which("isql-vt") or shutil.which("isql")
     if not isql:
@@ -245,7 +245,7 @@ def virtuoso_sql(sql_port: int, statement: str) -> str:
         [isql, f"127.0.0.1:{sql_port}", "dba", "dba", f"exec={statement}"],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
     )
     if done.returncode != 0 or "*** Error" in done.stdout + done.stderr:
         raise EngineFailed(f"isql {statement!r}: {(done.stdout + done.stderr).strip()[-500:]}")
