@@ -22,11 +22,21 @@ _SKIP = re.compile(
 )
 _WHERE = re.compile(r"(?i)\bWHERE\s*$")
 _FORM = re.compile(r"(?i)\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b")
+_UNION = re.compile(r"(?i)\bUNION\s*$")
+_SUBQUERY = re.compile(r"(?i)\s*SELECT\b")
 
 
-def where_brace(query: str) -> int | None:
-    """The index of the `{` that opens the outermost WHERE group, or None."""
-    depth = 0
+def group_braces(query: str) -> list[int]:
+    """Where a VALUES block binds the query: the `{` that opens the outermost WHERE group, and
+    those of the groups nested in it through plain groups and UNION branches only.
+
+    Oxigraph does not push a VALUES block into the branches of a UNION, so a block only at the
+    top leaves each branch to run unbound (the resource page's describe query: 1.2 s at a
+    million triples, 1 ms per branch). A join distributes over a union and over a plain group,
+    so a copy of the block inside those changes no answer; OPTIONAL, MINUS, EXISTS, GRAPH,
+    SERVICE, sub-SELECTs and VALUES data are left alone (a copy there could)."""
+    stack: list[bool] = []  # per open group: may the block go inside?
+    found: list[int] = []
     code: list[str] = []  # the text so far, comments and strings blanked out
     form = None
     i = 0
@@ -38,29 +48,45 @@ def where_brace(query: str) -> int | None:
             continue
         char = query[i]
         if char == "{":
-            text = "".join(code)
+            text = "".join(code).rstrip()
             if form is None:
-                found = _FORM.search(text)
-                form = found.group(1).upper() if found else ""
-            if depth == 0 and (_WHERE.search(text) or form in {"SELECT", "ASK"}):
-                return i
-            depth += 1
-        elif char == "}":
-            depth -= 1
+                found_form = _FORM.search(text)
+                form = found_form.group(1).upper() if found_form else ""
+            if not stack:
+                plain = bool(_WHERE.search(text)) or (form in {"SELECT", "ASK"} and not found)
+            else:
+                plain = (
+                    stack[-1]
+                    and (text.endswith(("{", "}", ".")) or bool(_UNION.search(text)))
+                    and not _SUBQUERY.match(query, i + 1)
+                )
+            if plain:
+                found.append(i)
+            stack.append(plain)
+        elif char == "}" and stack:
+            stack.pop()
         code.append(char)
         i += 1
-    return None
+    return found
+
+
+def where_brace(query: str) -> int | None:
+    """The index of the `{` that opens the outermost WHERE group, or None."""
+    braces = group_braces(query)
+    return braces[0] if braces else None
 
 
 def with_values(query: str, terms: dict[str, str]) -> tuple[str, dict[str, str]]:
     """The query with `terms` (variable -> N-Triples term) bound; what is left to substitute."""
     if not terms:
         return query, {}
-    at = where_brace(query)
-    if at is None:
+    braces = group_braces(query)
+    if not braces:
         return query, terms
     names = sorted(terms)
     variables = " ".join(f"?{name}" for name in names)
     values = " ".join(str(parse_term(terms[name])) for name in names)
     block = f" VALUES ({variables}) {{ ({values}) }}"
-    return query[: at + 1] + block + query[at + 1 :], {}
+    for at in reversed(braces):
+        query = query[: at + 1] + block + query[at + 1 :]
+    return query, {}

@@ -90,3 +90,22 @@ def test_a_query_without_a_where_group_keeps_substitutions() -> None:
     text, left = with_values("DESCRIBE ?x", {"x": "<urn:x:a>"})
     assert text == "DESCRIBE ?x"
     assert left == {"x": "<urn:x:a>"}
+
+
+def test_the_block_goes_into_union_branches_not_optional_exists_or_subqueries() -> None:
+    """Oxigraph does not push VALUES into UNION branches (the describe query ran unbound)."""
+    query = (DATA / "binding" / "union-optional-subquery.rq").read_text()
+    text, _ = with_values(query, {"x": "<urn:x:a>"})
+    block = " VALUES (?x) { (<urn:x:a>) }"
+    lines = text.splitlines()
+    assert lines[0].endswith("WHERE {" + block)
+    assert lines[1] == (
+        "  {"
+        + block
+        + " ?x <urn:x:p> ?y } UNION {"
+        + block
+        + " ?y <urn:x:q> ?x . {"
+        + block
+        + " ?x <urn:x:r> ?y } }"
+    )
+    assert lines[2:] == query.splitlines()[2:]  # OPTIONAL, NOT EXISTS, sub-SELECT, VALUES data
