@@ -1,7 +1,7 @@
 """Search benchmark: the FTS5 trigram index (plangraph/search_index.py) over the synthetic corpus
 at a given scale — how long the index takes to build at load, and how long a search takes.
 
-    python bench/search_bench.py --editions 7700      # about 10 million triples
+    python bench/search_bench.py --editions 3680      # about 10 million triples
 
 It writes the corpus (bench/synthetic.py) to bench/out/search/, loads it into an in-memory
 pyoxigraph store (as `plangraph serve` does without --store), builds the index with the query
@@ -54,7 +54,7 @@ def rss_mb() -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--editions", type=int, default=7700, metavar="N")
+    parser.add_argument("--editions", type=int, default=3680, metavar="N")
     parser.add_argument("--reuse", action="store_true", help="keep an existing corpus")
     args = parser.parse_args(argv)
     lines: list[str] = []
