@@ -66,7 +66,9 @@ BASE = "https://w3id.org/plangraph/"
 PG = BASE + "ontology#"
 # Editions per scale: one synthetic edition is about 2,720 triples with the shortcuts.
 SCALES = {"1M": 368, "10M": 3680}
-ENGINES = ("plangraph", "oxigraph", "virtuoso")
+# plangraph-oxigraph / plangraph-virtuoso: `plangraph serve --sparql-endpoint` in front of the
+# engine, loaded as above (plangraph.remote); asked through plangraph.
+ENGINES = ("plangraph", "oxigraph", "virtuoso", "plangraph-oxigraph", "plangraph-virtuoso")
 PLANGRAPH = [sys.executable, "-m", "plangraph.cli"]
 CLIENTS = (8, 32, 64)
 QUERY_TIMEOUT = 60  # seconds any engine may spend on one query; a bench, not a service
@@ -372,16 +374,17 @@ class Running:
 
 
 @contextlib.contextmanager
-def run_plangraph(corpus: Path, workdir: Path) -> Iterator[Running]:
+def run_plangraph(corpus: Path, workdir: Path, over: Running | None = None) -> Iterator[Running]:
+    """`plangraph serve` on the corpus, or in front of a running engine (`over`)."""
     port = engines.free_port()
     log = workdir / "plangraph.log"
+    source = ["--data", str(corpus)] if over is None else ["--sparql-endpoint", over.endpoint]
     argv = [
         *PLANGRAPH,
         "serve",
         "--port",
         str(port),
-        "--data",
-        str(corpus),
+        *source,
         "--query-timeout",
         str(QUERY_TIMEOUT),
         "--max-rows",
@@ -411,21 +414,39 @@ def run_plangraph(corpus: Path, workdir: Path) -> Iterator[Running]:
                     break
             time.sleep(0.5)
         ready_s = time.monotonic() - started
-        yield Running(
-            "plangraph",
-            url + "/sparql",
-            process.pid,
-            load_s,
-            ready_s,
-            0,
-            "in-process pyoxigraph, in memory (plangraph serve --data)",
-        )
+        if over is None:
+            yield Running(
+                "plangraph",
+                url + "/sparql",
+                process.pid,
+                load_s,
+                ready_s,
+                0,
+                "in-process pyoxigraph, in memory (plangraph serve --data)",
+            )
+        else:
+            yield Running(
+                f"plangraph-{over.name}",
+                url + "/sparql",
+                process.pid,
+                over.load_s,
+                over.ready_s + ready_s,
+                over.disk_bytes,
+                f"plangraph serve --sparql-endpoint in front of: {over.how}; memory: "
+                "plangraph's processes only",
+            )
     finally:
         process.terminate()
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@contextlib.contextmanager
+def _over(engine: contextlib.AbstractContextManager[Running], corpus: Path, workdir: Path):  # type: ignore[no-untyped-def]
+    with engine as running, run_plangraph(corpus, workdir, over=running) as front:
+        yield front
 
 
 def _wait_for(log: Path, process: subprocess.Popen[bytes], text: str, timeout: float) -> str:
@@ -602,6 +623,10 @@ def bench_engine(
         "plangraph": lambda: run_plangraph(corpus, workdir),
         "oxigraph": lambda: run_oxigraph(nquads, workdir),
         "virtuoso": lambda: run_virtuoso(nquads, workdir, memory_gb),
+        "plangraph-oxigraph": lambda: _over(run_oxigraph(nquads, workdir), corpus, workdir),
+        "plangraph-virtuoso": lambda: _over(
+            run_virtuoso(nquads, workdir, memory_gb), corpus, workdir
+        ),
     }
     say(f"  {name} at {scale}: starting and loading …")
     try:
@@ -652,7 +677,7 @@ def report(results: list[Result], scales: list[str], say: Callable[[str], None])
     say("")
     say("== Load and memory ==")
     say(
-        f"{'engine':<10} {'scale':<5} {'load s':>8} {'ready s':>8} {'tree PSS MiB':>13} "
+        f"{'engine':<18} {'scale':<5} {'load s':>8} {'ready s':>8} {'tree PSS MiB':>13} "
         f"{'main RSS MiB':>13} {'main peak MiB':>14} {'disk MiB':>9}"
     )
     for name in names:
@@ -661,10 +686,10 @@ def report(results: list[Result], scales: list[str], say: Callable[[str], None])
             if r is None:
                 continue
             if r.failed:
-                say(f"{name:<10} {scale:<5} FAILED: {r.failed}")
+                say(f"{name:<18} {scale:<5} FAILED: {r.failed}")
                 continue
             say(
-                f"{name:<10} {scale:<5} {r.load_s:>8.1f} {r.ready_s:>8.1f} {r.pss_mib:>13,.0f} "
+                f"{name:<18} {scale:<5} {r.load_s:>8.1f} {r.ready_s:>8.1f} {r.pss_mib:>13,.0f} "
                 f"{r.main_rss_mib:>13,.0f} {r.main_peak_mib:>14,.0f} {r.disk_mib:>9,.0f}"
             )
     for name in names:
@@ -681,7 +706,7 @@ def report(results: list[Result], scales: list[str], say: Callable[[str], None])
     header = f"{'query':<32}"
     for name in names:
         for scale in scales:
-            header += f" {name[:9] + ' ' + scale:>22}"
+            header += f" {name + ' ' + scale:>24}"
         if len(scales) == 2:
             header += f" {'x':>6}"
     say(header)
@@ -698,7 +723,7 @@ def report(results: list[Result], scales: list[str], say: Callable[[str], None])
                 else:
                     cell = f"{_ms(lat.median)}/{_ms(lat.p95)} ({lat.rows})"
                 cells.append(cell)
-                line += f" {cell:>22}"
+                line += f" {cell:>24}"
             if len(scales) == 2:
                 small = by.get((name, scales[0]), Result(name, scales[0])).latencies.get(q)
                 large = by.get((name, scales[1]), Result(name, scales[1])).latencies.get(q)
@@ -718,7 +743,7 @@ def report(results: list[Result], scales: list[str], say: Callable[[str], None])
                 f"{_ms(t.median_ms)}/{_ms(t.p95_ms)} ms {t.errors} err"
                 for t in r.throughput
             ]
-            say(f"{name:<10} {scale:<4} " + " | ".join(cells))
+            say(f"{name:<18} {scale:<4} " + " | ".join(cells))
     if len(scales) == 2:
         say("")
         say("== Growth from 1M to 10M ==")
@@ -782,7 +807,9 @@ def main(argv: list[str] | None = None) -> int:
         "--scales", default="1M,10M", help="comma-separated, of " + ", ".join(SCALES)
     )
     parser.add_argument(
-        "--engines", default=",".join(ENGINES), help="comma-separated, of " + ", ".join(ENGINES)
+        "--engines",
+        default=",".join(ENGINES[:3]),
+        help="comma-separated, of " + ", ".join(ENGINES) + f" (default {','.join(ENGINES[:3])})",
     )
     parser.add_argument("--repeats", type=int, default=11, help="timed runs of each query")
     parser.add_argument(
@@ -811,7 +838,7 @@ def main(argv: list[str] | None = None) -> int:
         f"load average {os.getloadavg()[0]:.1f} at start; clients on the same machine"
     )
     say(
-        f"repeats {args.repeats} per query (fewer for queries over 5 s), throughput "
+        f"repeats {args.repeats} per query (3 for queries over 2 s, 1 over 10 s), throughput "
         f"{args.seconds:g} s per level, loopback only, engines one at a time"
     )
     results: list[Result] = []
@@ -822,7 +849,10 @@ def main(argv: list[str] | None = None) -> int:
             results.append(bench_engine(name, scale, corpus, nquads, editions, args, say, before))
     report(results, scales, say)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"scale-{dt.date.today():%Y-%m-%d}.txt"
+    suffix = (
+        "" if names == list(ENGINES[:3]) and len(scales) == 2 else "-" + "-".join(names + scales)
+    )
+    out = RESULTS / f"scale-{dt.date.today():%Y-%m-%d}{suffix}.txt"
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"(saved to {out.relative_to(REPO)})")
     return 1 if any(r.failed for r in results) else 0
