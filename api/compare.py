@@ -21,7 +21,7 @@ from plangraph.sparql import choose_media
 from plangraph.store import GraphStore
 
 from . import site
-from .sparql import _authorise as authorise  # the one check of the write token
+from .sparql import authorise  # the one check of the write token
 from .state import state
 
 blueprint = Blueprint("compare", __name__)

@@ -343,7 +343,7 @@ def _update(params: dict[str, list[str]]) -> Response:
         raise UpdateRefused(
             "this endpoint is read-only: SPARQL Update is refused / 本端点只读，拒绝 SPARQL 更新"
         )
-    _authorise(config.write_token)
+    authorise(config.write_token)
     if config.sparql_endpoint:
         raise UpdateRefused(
             "this server reads a remote SPARQL engine: send updates to the engine itself, or "
@@ -371,7 +371,7 @@ def _update(params: dict[str, list[str]]) -> Response:
     return Response(status=204)
 
 
-def _authorise(token: str) -> None:
+def authorise(token: str) -> None:
     """Only `Authorization: Bearer <token>`, compared in constant time; anything else is 401."""
     given = request.headers.get("Authorization", "")
     match = BEARER.fullmatch(given) if given.isascii() else None
