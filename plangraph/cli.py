@@ -241,6 +241,7 @@ LIMIT_FLAGS = [
     ("--max-depth", "max_depth", int, "refuse deeper bracket nesting in queries and bodies (400)"),
     ("--max-answer-bytes", "max_answer_bytes", int, "cut answers at this size, and say so"),
     ("--worker-memory", "worker_memory_mb", int, "MiB a worker may add; 0: no limit (503)"),
+    ("--worker-recycle", "worker_recycle_mb", int, "replace a worker holding more MiB; 0: never"),
     ("--queue-timeout", "queue_timeout", float, "wait for a free worker this long (503)"),
     ("--fast-lane", "fast_lane", float, "seconds every query first gets in the fast lane; 0: none"),
     ("--fast-workers", "fast_workers", int, "workers of the fast lane (default 1)"),
@@ -354,7 +355,10 @@ def _serve(args: argparse.Namespace) -> int:
         fresh_zygote=graph.path is not None,
         queue_timeout=config.queue_timeout,
         settings=WorkerSettings(
-            config.worker_memory_mb, config.sandbox, nice=10 if config.fast_lane > 0 else 0
+            config.worker_memory_mb,
+            config.sandbox,
+            nice=10 if config.fast_lane > 0 else 0,
+            recycle_mb=config.worker_recycle_mb,
         ),
     ).start()
     fast = None
@@ -365,7 +369,9 @@ def _serve(args: argparse.Namespace) -> int:
             timeout=config.fast_lane,
             fresh_zygote=graph.path is not None,
             queue_timeout=min(config.queue_timeout, 5 * config.fast_lane),
-            settings=WorkerSettings(config.worker_memory_mb, config.sandbox),
+            settings=WorkerSettings(
+                config.worker_memory_mb, config.sandbox, recycle_mb=config.worker_recycle_mb
+            ),
         ).start()
     app_state = AppState(config, graph, engine, named_queries.load_all(), fast=fast)
     how = f"reopened {graph.path} (sources unchanged)" if graph.reopened else "loaded"

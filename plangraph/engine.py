@@ -37,7 +37,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from plangraph import errors, sandbox
+from plangraph import errors, heap, sandbox
 from plangraph.errors import (
     Overloaded,
     PlanGraphError,
@@ -63,6 +63,7 @@ class WorkerSettings:
     memory_mb: int = 0
     sandbox: str = "auto"
     nice: int = 0  # CPU priority of the workers (higher: yield to others)
+    recycle_mb: int = 0  # a worker holding this much memory of its own retires; 0: never
 
 
 @dataclass
@@ -113,6 +114,7 @@ class QueryEngine:
         self._listener: Listener | None = None
         self._zygote: Connection | None = None
         self._zygote_pid = 0
+        self.recycled = 0  # workers replaced for the memory they held (WorkerSettings.recycle_mb)
 
     def start(self) -> QueryEngine:
         """Fork the zygote (call before the server starts threads) and the first workers."""
@@ -159,22 +161,13 @@ class QueryEngine:
         deadline = time.monotonic() + limit
         try:
             worker.conn.send(job)
-            while True:
-                left = deadline - time.monotonic()
-                step = left if cancelled is None else min(left, POLL_SECONDS)
-                if worker.ready_within(step):
-                    break
-                if time.monotonic() >= deadline:
-                    self._kill(worker)
-                    raise QueryTimeout(_timeout_message(limit, job))
-                if cancelled is not None and cancelled():
-                    self._kill(worker)
-                    raise errors.Unavailable("the client went away / 客户端已断开", status=499)
-            outcome, payload = worker.conn.recv()
+            outcome, payload, retiring = self._answer(worker, job, limit, deadline, cancelled)
         except (EOFError, OSError, BrokenPipeError):
             self._kill(worker)
             raise WorkerStopped(self._stopped_message()) from None
-        if retire:
+        if retiring:  # it holds too much memory of its own: a fresh fork takes its place
+            self.recycled += 1
+        if retire or retiring:
             self._kill(worker)
         else:
             self._give_back(worker)
@@ -187,6 +180,27 @@ class QueryEngine:
             raise RuntimeError(f"query worker failed: {message}")
         cls = getattr(errors, kind, PlanGraphError)
         raise cls(message, file=file, line=line, column=column, status=status)
+
+    def _answer(
+        self,
+        worker: _Worker,
+        job: object,
+        limit: float,
+        deadline: float,
+        cancelled: Callable[[], bool] | None,
+    ) -> tuple[str, object, bool]:
+        """Wait for a worker's answer until the deadline, watching for a client that left."""
+        while True:
+            left = deadline - time.monotonic()
+            step = left if cancelled is None else min(left, POLL_SECONDS)
+            if worker.ready_within(step):
+                return worker.conn.recv()  # type: ignore[no-any-return]
+            if time.monotonic() >= deadline:
+                self._kill(worker)
+                raise QueryTimeout(_timeout_message(limit, job))
+            if cancelled is not None and cancelled():
+                self._kill(worker)
+                raise errors.Unavailable("the client went away / 客户端已断开", status=499)
 
     def idle_workers(self) -> int:
         """Workers free now (a readiness probe asks this rather than wait in the queue)."""
@@ -246,9 +260,12 @@ class QueryEngine:
                     f"try again shortly / 所有查询进程繁忙，请稍后重试",
                     retry_after=max(1, math.ceil(self.queue_timeout)),
                 ) from None
-            if worker.generation == self._generation:
+            if worker.ready_within(0):  # an idle worker has nothing to say unless it died
+                self._kill(worker)
+            elif worker.generation == self._generation:
                 return worker
-            self._kill(worker, respawn=False)
+            else:
+                self._kill(worker, respawn=False)
 
     def _give_back(self, worker: _Worker) -> None:
         if worker.generation == self._generation and not self._closed:
@@ -380,6 +397,20 @@ def _limit_memory(megabytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
 
 
+# Jobs cheaper than this cannot have copied much of the store: no need to look (private_bytes
+# walks the page tables).
+RECYCLE_CHECK_CPU = 0.02
+
+
+def _grown(recycle_mb: int, cpu_seconds: float, outcome: object) -> bool:
+    """Whether this worker will hold more than recycle_mb of its own memory once the answer it
+    is about to send is gone."""
+    if recycle_mb <= 0 or cpu_seconds < RECYCLE_CHECK_CPU:
+        return False
+    answer = len(getattr(outcome, "body", b"") or b"")
+    return heap.private_bytes() - answer > recycle_mb * 1024 * 1024
+
+
 def _worker_main(
     address: str,
     authkey: bytes,
@@ -397,11 +428,14 @@ def _worker_main(
         _widen(conn)
         _limit_memory(settings.memory_mb)
         conn.send((os.getpid(), generation))
+        trimmer = heap.Trimmer()
         while True:
+            retiring = False
             try:
                 job = conn.recv()
             except (EOFError, OSError):
                 break
+            started = time.thread_time()
             try:
                 for attempt in range(4):
                     try:
@@ -412,14 +446,20 @@ def _worker_main(
                             raise
                         time.sleep(0.1 * (attempt + 1))  # let the writer finish compacting
                         store = store_or_opener()  # a fresh read-only view of the on-disk store
-                conn.send(("ok", outcome))
+                retiring = _grown(settings.recycle_mb, time.thread_time() - started, outcome)
+                conn.send(("ok", outcome, retiring))
             except PlanGraphError as err:
                 where = (err.file, err.line, err.column, err.status)
-                conn.send(("error", (type(err).__name__, err.message, *where)))
+                conn.send(("error", (type(err).__name__, err.message, *where), False))
             except MemoryError:
-                conn.send(("error", ("MemoryError", "", None, None, None, 503)))
+                conn.send(("error", ("MemoryError", "", None, None, None, 503), False))
             except Exception as err:  # a bug: the server logs it and answers 500
-                conn.send(("error", ("internal", repr(err), None, None, None, 500)))
+                conn.send(("error", ("internal", repr(err), None, None, None, 500), False))
+            if retiring:
+                break  # the server has already asked the zygote for a fresh worker
+            del job  # the answer went to the server: what it used is free now
+            outcome = None
+            trimmer.after_job()
     except BaseException:
         code = 1
     os._exit(code)

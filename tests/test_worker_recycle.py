@@ -1,0 +1,85 @@
+"""Workers that came to hold too much memory of their own are replaced (--worker-recycle).
+
+A forked worker shares its zygote's in-memory store, but a query that only reads it still
+writes to some of its pages, which become the worker's own copies; over a large store every
+worker slowly becomes a full copy. With its answer to a job, a worker holding more than the
+limit says it is leaving; the server kills it and has the zygote fork a fresh one at once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import requests
+
+from plangraph import heap
+from tests.conftest import Server, workers_of
+
+JSON = {"Accept": "application/sparql-results+json"}
+# Enough work (>= 20 ms of CPU) for a worker to look at its memory afterwards.
+HEAVY = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } LIMIT 60000"
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+
+def ask(server: Server, query: str) -> requests.Response:
+    response = requests.post(
+        server.sparql,
+        data=query.encode(),
+        headers={**JSON, "Content-Type": "application/sparql-query"},
+        timeout=60,
+    )
+    assert response.status_code == 200, response.text
+    return response
+
+
+def settled_workers(server: Server, count: int) -> set[int]:
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        workers = set(workers_of(server))
+        if len(workers) == count:
+            return workers
+        time.sleep(0.05)
+    raise AssertionError(f"expected {count} workers, found {workers_of(server)}")
+
+
+def test_a_worker_over_the_limit_is_replaced_and_no_query_fails(
+    server_factory: Callable[..., Server],
+) -> None:
+    # 1 MiB: every worker holds more than that once it has worked, so each heavy job retires one
+    server = server_factory("--workers", "1", "--fast-lane", "0", "--worker-recycle", "1")
+    before = settled_workers(server, 1)
+    rows = len(ask(server, HEAVY).json()["results"]["bindings"])
+    assert rows == 60000
+    after = settled_workers(server, 1)  # replaced at once, not when the next job comes
+    assert after.isdisjoint(before)
+    for _ in range(3):  # each goes to a fresh worker; none is lost on the way
+        assert len(ask(server, HEAVY).json()["results"]["bindings"]) == rows
+    assert int(ask(server, COUNT).json()["results"]["bindings"][0]["n"]["value"]) > 0
+    assert settled_workers(server, 1).isdisjoint(after)
+
+
+def test_without_recycling_the_same_worker_serves_every_job(
+    server_factory: Callable[..., Server],
+) -> None:
+    server = server_factory("--workers", "1", "--fast-lane", "0", "--worker-recycle", "0")
+    before = settled_workers(server, 1)
+    for _ in range(3):
+        ask(server, HEAVY)
+    assert settled_workers(server, 1) == before
+
+
+def test_private_memory_counts_pages_written_after_a_fork() -> None:
+    import os
+
+    before = heap.private_bytes()
+    block = bytearray(64 * 1024 * 1024)  # written (zeroed) pages of this process alone
+    assert heap.private_bytes() - before >= 60 * 1024 * 1024
+    pid = os.fork()
+    if pid == 0:  # the child shares the block until it writes to it
+        shared = heap.private_bytes()
+        block[::4096] = b"x" * len(block[::4096])
+        os._exit(0 if heap.private_bytes() - shared >= 60 * 1024 * 1024 else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    del block
