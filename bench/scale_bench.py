@@ -232,6 +232,9 @@ class Latency:
         return ordered[max(0, round(0.95 * len(ordered)) - 1)]
 
 
+PROBE_REPEATS = 300
+
+
 def measure_queries(
     endpoint: str, queries: list[Query], repeats: int, skip: dict[str, str] | None = None
 ) -> dict[str, Latency]:
@@ -257,6 +260,8 @@ def measure_queries(
             result.times_ms.append(first)
             continue
         runs = repeats if first < 2000 else max(3, repeats // 3)
+        if query.name.startswith("probe/"):  # a sub-millisecond median needs many samples
+            runs = max(runs, PROBE_REPEATS)
         for _ in range(runs):
             started = time.perf_counter()
             status, _, _ = client.ask(query)
@@ -797,8 +802,11 @@ def goals(by: dict[tuple[str, str], Result], scales: list[str], say: Callable[[s
         f"64 concurrent clients without errors: {errors} errors — "
         f"{'met' if not errors else 'NOT met'}"
     )
-    if ask:
-        say(f"ASK {{}} median {_ms(ask.median)} ms")
+    if ask and ask.median is not None:
+        say(
+            f"ASK {{}} median under 1.0 ms: {_ms(ask.median)} ms over {len(ask.times_ms)} "
+            f"requests — {'met' if ask.median < 1.0 else 'NOT met'}"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
