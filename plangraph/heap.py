@@ -56,8 +56,9 @@ def trim() -> None:
 
 
 class Trimmer:
-    """Trims after a job only when the process has grown by TRIM_ABOVE since it started, so a
-    stream of small jobs pays one file read each and nothing more."""
+    """Trims after a job only when the process has grown by TRIM_ABOVE since it last trimmed
+    (or started), so a stream of small jobs pays one file read each and nothing more, and what
+    a trim could not return does not make every later job trim again."""
 
     def __init__(self, above: int = TRIM_ABOVE) -> None:
         self.baseline = resident_bytes()
@@ -66,3 +67,4 @@ class Trimmer:
     def after_job(self) -> None:
         if resident_bytes() - self.baseline >= self.above:
             trim()
+            self.baseline = max(self.baseline, resident_bytes())

@@ -83,3 +83,15 @@ def test_private_memory_counts_pages_written_after_a_fork() -> None:
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     del block
+
+
+def test_a_trim_hands_freed_memory_back_and_is_not_repeated_for_nothing() -> None:
+    trimmer = heap.Trimmer(above=16 * 1024 * 1024)
+    chunks = [bytes(64 * 1024) + bytes([i % 256]) for i in range(1024)]  # 64 MiB in small blocks
+    keep = chunks[::64]  # a few survivors pin the heap's top: only a trim returns the rest
+    del chunks
+    grown = heap.resident_bytes()
+    trimmer.after_job()
+    assert heap.resident_bytes() < grown - 32 * 1024 * 1024
+    assert trimmer.baseline <= heap.resident_bytes() + 1024 * 1024
+    del keep
