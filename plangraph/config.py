@@ -52,9 +52,11 @@ class Config:
     max_depth: int = 100  # nesting of braces/brackets/parentheses in SPARQL, JSON-LD, Turtle
     max_answer_bytes: int = 32 * 1024 * 1024  # answers are cut here, and say so
     worker_memory_mb: int = 1024  # address space a worker may add to what it inherits; 0: none
-    # A worker that has come to hold this much memory of its own (pages of the shared store it
-    # has touched become copies) is replaced by a fresh fork before its next job; 0: never.
-    worker_recycle_mb: int = 1024
+    # A worker that has come to hold this much memory of its own is replaced by a fresh fork
+    # before its next job; 0: never. Off by default: reading pyoxigraph's in-memory store writes
+    # to its pages, so a worker's own memory is mostly its copy of the store, and a fresh worker
+    # pays for copying it again (docs/DEPLOYING.md, "Memory").
+    worker_recycle_mb: int = 0
     queue_timeout: float = 5.0  # wait for a free worker this long, then 503 + Retry-After
     # Every query first gets this long on a worker of its own "fast lane"; one that needs more
     # is stopped and run again in the main pool, whose workers run at a lower CPU priority. So
