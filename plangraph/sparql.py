@@ -515,6 +515,10 @@ def _execute(store: ox.Store, job: QueryJob) -> QueryOutcome:
         vet_query(job.query, _graph_names(store))
     try:
         options = _dataset_options(job)
+        direct = getattr(store, "pass_through", None)  # a remote engine's own bytes (remote.py)
+        outcome = direct(job, options) if direct is not None else None
+        if outcome is not None:
+            return outcome
         result = store.query(job.query, **options)
         if isinstance(result, ox.QueryBoolean):
             media, fmt = _result_format(job.fmt)
