@@ -305,6 +305,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=11, metavar="N")
     parser.add_argument("--engines", default="oxigraph,virtuoso")
     parser.add_argument("--no-save", action="store_true")
+    parser.add_argument(
+        "--name", metavar="WORD", help="save as remote-<date>-WORD.txt (keeps the day's others)"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="plangraph-remote-bench-") as tmp:
         workdir = Path(tmp)
@@ -336,7 +339,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(text)
     if not args.no_save:
         RESULTS.mkdir(exist_ok=True)
-        (RESULTS / f"remote-{dt.date.today()}.txt").write_text(text, encoding="utf-8")
+        name = f"remote-{dt.date.today()}" + (f"-{args.name}" if args.name else "")
+        (RESULTS / f"{name}.txt").write_text(text, encoding="utf-8")
     return 0 if equal else 1
 
 

@@ -263,11 +263,16 @@ def _read_chunked(stream: object, deadline: float, url: str, timeout: float) -> 
     buffer = b""
     pos = 0
     parts = []
+    find = buffer.find
     while True:
-        newline = buffer.find(b"\r\n", pos)
+        newline = find(b"\r\n", pos)
         if newline >= 0:
-            size = int(buffer[pos:newline].split(b";", 1)[0], 16)
+            try:
+                size = int(buffer[pos:newline], 16)
+            except ValueError:  # a chunk extension (";name=value"), which is ignored
+                size = int(buffer[pos:newline].split(b";", 1)[0], 16)
             start = newline + 2
+            end = start + size
             if size == 0:
                 rest = buffer[start:]
                 while not rest.startswith(b"\r\n") and b"\r\n\r\n" not in rest:
@@ -276,15 +281,15 @@ def _read_chunked(stream: object, deadline: float, url: str, timeout: float) -> 
                         return b"".join(parts), False
                     rest += more
                 return b"".join(parts), True
-            missing = start + size + 2 - len(buffer)
-            if missing > 0:  # a large chunk: what it lacks, in one read
-                buffer += stream.read(missing)  # type: ignore[attr-defined]
-                if len(buffer) < start + size + 2:
+            if end + 2 > len(buffer):  # a chunk not yet whole: what it lacks, in one read
+                buffer += stream.read(end + 2 - len(buffer))  # type: ignore[attr-defined]
+                find = buffer.find
+                if len(buffer) < end + 2:
                     raise _cut_short(url)
-            parts.append(buffer[start : start + size])
-            pos = start + size + 2
-            if time.monotonic() > deadline:
-                raise _timeout(url, timeout)
+                if time.monotonic() > deadline:
+                    raise _timeout(url, timeout)
+            parts.append(buffer[start:end])
+            pos = end + 2
             continue
         if time.monotonic() > deadline:
             raise _timeout(url, timeout)
@@ -292,6 +297,7 @@ def _read_chunked(stream: object, deadline: float, url: str, timeout: float) -> 
         if not more:
             raise _cut_short(url)
         buffer = buffer[pos:] + more
+        find = buffer.find
         pos = 0
 
 
