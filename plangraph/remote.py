@@ -21,11 +21,12 @@ import contextlib
 import functools
 import http.client
 import re
+import socket
 import threading
 import time
 import urllib.parse
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -203,6 +204,8 @@ class _Pool:
                     conn.sock.settimeout(remaining)
                 try:
                     conn.request(method, path, body, headers)
+                    arm = _quick_acks(conn.sock)
+                    arm()
                     response = conn.getresponse()
                 except _STALE:
                     if not reused:
@@ -212,9 +215,9 @@ class _Pool:
                     continue
                 break
             if response.chunked:
-                data, whole = _read_chunked(response.fp, deadline, url, timeout)
+                data, whole = _read_chunked(response.fp, deadline, url, timeout, arm)
             else:
-                data, whole = _read_plain(response, deadline, url, timeout), True
+                data, whole = _read_plain(response, deadline, url, timeout, arm), True
             status, reason = response.status, response.reason
             answer_headers = _headers(response.headers)
             keep = whole and not response.will_close and conn.sock is not None
@@ -244,18 +247,46 @@ def _pool(scheme: str, netloc: str) -> _Pool:
         return pool
 
 
+def _quick_acks(sock: socket.socket | None) -> Callable[[], None]:
+    """What turns delayed acknowledgements off for the next reads (Linux's TCP_QUICKACK, which
+    the kernel resets): on a kept-alive connection, an engine that writes an answer in pieces
+    with Nagle's algorithm on (Virtuoso) waits for the acknowledgement of one piece before it
+    sends the next, and Linux delays it by up to 40 ms. Measured: a 50 kB answer from Virtuoso
+    9 ms on a new connection, 56 ms on a kept one, 10 ms with this."""
+    option = getattr(socket, "TCP_QUICKACK", None)
+    if sock is None or option is None:
+        return lambda: None
+
+    def arm() -> None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, option, 1)
+
+    return arm
+
+
 def _read_plain(
-    response: http.client.HTTPResponse, deadline: float, url: str, timeout: float
+    response: http.client.HTTPResponse,
+    deadline: float,
+    url: str,
+    timeout: float,
+    arm: Callable[[], None],
 ) -> bytes:
     chunks = []
     while chunk := response.read(1 << 16):
         chunks.append(chunk)
+        arm()
         if time.monotonic() > deadline:
             raise _timeout(url, timeout)
     return b"".join(chunks)
 
 
-def _read_chunked(stream: object, deadline: float, url: str, timeout: float) -> tuple[bytes, bool]:
+def _read_chunked(
+    stream: object,
+    deadline: float,
+    url: str,
+    timeout: float,
+    arm: Callable[[], None] = lambda: None,
+) -> tuple[bytes, bool]:
     """A chunked body, read in large blocks and cut apart here: http.client reads chunk by chunk
     in Python, and Oxigraph's server writes a 3,000-triple answer as ~600 chunks (~10 ms).
     Also says whether the answer's end (the blank line after any trailers) was read, so that
@@ -282,6 +313,7 @@ def _read_chunked(stream: object, deadline: float, url: str, timeout: float) -> 
                     rest += more
                 return b"".join(parts), True
             if end + 2 > len(buffer):  # a chunk not yet whole: what it lacks, in one read
+                arm()
                 buffer += stream.read(end + 2 - len(buffer))  # type: ignore[attr-defined]
                 find = buffer.find
                 if len(buffer) < end + 2:
@@ -293,6 +325,7 @@ def _read_chunked(stream: object, deadline: float, url: str, timeout: float) -> 
             continue
         if time.monotonic() > deadline:
             raise _timeout(url, timeout)
+        arm()
         more = stream.read1(1 << 16)  # type: ignore[attr-defined]
         if not more:
             raise _cut_short(url)
