@@ -4,15 +4,18 @@
 real pyoxigraph objects (`ox.QuerySolutions`, `ox.QueryBoolean`, `ox.Triple`, `ox.Quad`), parsed
 from the engine's own answers, so `sparql.execute`, the pages, the named queries, the dumps and
 the statistics run over it unchanged, and plangraph's caps and formats apply the same way.
+A query whose answer the engine already writes as plangraph would is answered with the engine's
+own bytes instead (`RemoteStore.pass_through`, called by `sparql.execute`), rows counted in
+them. Requests go over kept-alive connections (`_Pool`).
 
 The dataset is the engine's graphs that `plangraph load --to` put there (its manifest graph names
 them), sent explicitly with every request as `default-graph-uri` (their union, as the in-process
-store's default graph is) and `named-graph-uri`: an engine's own graphs (Virtuoso's system
-graphs) never leak into an answer. Engines' deviations from the protocol are undone in one
-place, `_answer`: Virtuoso's pre-1.1 "typed-literal" JSON, its `nodeID://` blank nodes, its
-silent row cap (`X-SPARQL-MaxRows`, paged where the query allows, else an error), its partial
-"anytime" answers at its time limit (`X-SQL-State`), and its RDF/XML default (an explicit Accept
-is always sent).
+store's default graph is) and `named-graph-uri`: an engine's own graphs (Virtuoso's system graphs)
+never leak into an answer. Engines' deviations from the protocol are undone here (`_undo_json`,
+`_undo_ntriples`, `_results`, `_check_complete`): Virtuoso's pre-1.1 "typed-literal" JSON, its
+`nodeID://` blank nodes, its silent row cap (`X-SPARQL-MaxRows`, paged where the query allows, else
+an error), its partial "anytime" answers at its time limit (`X-SQL-State`), and its RDF/XML default
+(an explicit Accept is always sent).
 """
 
 from __future__ import annotations
