@@ -48,7 +48,8 @@ BEARER = re.compile(r"Bearer ([A-Za-z0-9\-._~+/]+=*)")
 FORM = "application/x-www-form-urlencoded"
 QUERY_BODY = "application/sparql-query"
 UPDATE_BODY = "application/sparql-update"
-# The parameters of a plain query (LeanPath); any other goes to Flask's route.
+# The parameters of a plain query (LeanPath: GET, or POST as a query or a form); any other goes
+# to Flask's route.
 PLAIN_PARAMS = {"query", "default-graph-uri", "named-graph-uri"}
 # An answer between these sizes goes to waitress as a file wrapper: sent from the body itself,
 # where a plain iterable is copied into waitress's buffer and, past 1 MiB, into a temporary file
@@ -223,8 +224,9 @@ class LeanPath:
             if params or environ.get("HTTP_TRANSFER_ENCODING"):
                 return None
             mimetype, options = parse_options_header(environ.get("CONTENT_TYPE", ""))
+            mimetype = mimetype.lower()
             charset = options.get("charset", "utf-8").lower()
-            if mimetype.lower() != QUERY_BODY or charset not in {"utf-8", "utf8"}:
+            if mimetype not in {QUERY_BODY, FORM} or charset not in {"utf-8", "utf8"}:
                 return None
             try:
                 length = int(environ.get("CONTENT_LENGTH") or "")
@@ -235,9 +237,11 @@ class LeanPath:
             body = environ["wsgi.input"].read(length)
             environ["wsgi.input"] = io.BytesIO(body)  # Flask may still read it
             try:
-                params = {"query": [body.decode("utf-8")]}
+                text = body.decode("utf-8")
             except UnicodeDecodeError:
                 return None
+            # a form is what SPARQLWrapper and most libraries POST
+            params = {"query": [text]} if mimetype == QUERY_BODY else parse_qs(text, True)
         elif method != "GET":
             return None
         accept = environ.get("HTTP_ACCEPT")

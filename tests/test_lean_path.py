@@ -1,12 +1,14 @@
 """/sparql's lean path (api/sparql.py LeanPath) answers exactly as the Flask route does.
 
-A plain query (GET ?query=, or POST application/sparql-query) skips Flask's request machinery;
-the same query sent as a form (POST application/x-www-form-urlencoded) goes through the Flask
+A plain query (GET ?query=, or POST as application/sparql-query or as a form) skips Flask's
+request machinery; the same form sent with chunked transfer encoding goes through the Flask
 route. Status, headers and body must be the same either way, for answers and for errors that
 arise while the query runs.
 """
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 import pytest
 import requests
@@ -26,9 +28,20 @@ def _lean(server, query: str, accept: str) -> requests.Response:
     )
 
 
-def _flask(server, query: str, accept: str) -> requests.Response:
+def _form(server, query: str, accept: str) -> requests.Response:
     return requests.post(
         server.url + "/sparql", data={"query": query}, headers={"Accept": accept}, timeout=30
+    )
+
+
+def _flask(server, query: str, accept: str) -> requests.Response:
+    """A form in chunks (a generator body): the lean path leaves chunked bodies to Flask."""
+    body = urlencode({"query": query}).encode()
+    return requests.post(
+        server.url + "/sparql",
+        data=iter([body[:10], body[10:]]),
+        headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"},
+        timeout=30,
     )
 
 
@@ -55,7 +68,9 @@ def _same(lean: requests.Response, routed: requests.Response) -> None:
 def test_lean_answer_equals_the_flask_routes(mini_server, query, accept):
     lean, routed = _lean(mini_server, query, accept), _flask(mini_server, query, accept)
     assert lean.status_code == 200
+    assert routed.request.headers.get("Transfer-Encoding") == "chunked"
     _same(lean, routed)
+    _same(_form(mini_server, query, accept), routed)
 
 
 @pytest.mark.parametrize("query", [BAD_FUNCTION, BAD_SYNTAX])
@@ -65,6 +80,7 @@ def test_lean_error_equals_the_flask_routes(mini_server, query):
     assert 400 <= lean.status_code < 500
     assert lean.text.count("\n") == 1  # one line, no traceback
     _same(lean, routed)
+    _same(_form(mini_server, query, "application/sparql-results+json"), routed)
 
 
 def test_get_with_query_parameter_is_answered_like_post(mini_server):
@@ -110,3 +126,47 @@ def test_a_large_answer_is_sent_whole_as_through_flask(live_server, accept):
     assert lean.status_code == 200
     assert len(lean.content) > 64 * 1024
     _same(lean, routed)
+
+
+def test_a_form_post_takes_the_lean_path_and_a_chunked_one_does_not():
+    """SPARQLWrapper and most clients POST forms: those must not pay for Flask's machinery."""
+    import io
+    from pathlib import Path
+
+    from plangraph.api import create_app
+    from plangraph.api.access_log import AccessLog
+    from plangraph.api.state import AppState
+
+    from plangraph import store
+    from plangraph.config import Config
+
+    mini = Path(__file__).parent / "data" / "mini"
+    config = Config(data=[mini], access_log="")
+    app = create_app(AppState(config, store.load(config.data)))
+    lean = app.wsgi_app.app if isinstance(app.wsgi_app, AccessLog) else app.wsgi_app
+    routed: list[str] = []
+
+    def flask_wsgi(environ, start_response):
+        routed.append(environ["PATH_INFO"])
+        start_response("418 I'm a teapot", [])
+        return [b""]
+
+    lean.flask_wsgi = flask_wsgi
+    body = urlencode({"query": "ASK {}", "default-graph-uri": "urn:x-none"}).encode()
+
+    def call(**extra: str) -> str:
+        status: list[str] = []
+        environ = {
+            "REQUEST_METHOD": "POST",
+            "PATH_INFO": "/sparql",
+            "QUERY_STRING": "",
+            "CONTENT_TYPE": "application/x-www-form-urlencoded",
+            "CONTENT_LENGTH": str(len(body)),
+            "wsgi.input": io.BytesIO(body),
+            **extra,
+        }
+        b"".join(lean(environ, lambda s, h, e=None: status.append(s)))
+        return status[0]
+
+    assert call() == "200 OK" and not routed
+    assert call(HTTP_TRANSFER_ENCODING="chunked").startswith("418") and routed == ["/sparql"]
