@@ -3,8 +3,8 @@ kept their answers.
 
 bench/scale_bench.py measures every engine through HTTP and takes an hour; tuning one query needs
 a quicker loop. This script writes (or reuses) the same synthetic corpora (bench/out/scale/<scale>,
-N-Quads with the shortcuts), loads each into a pyoxigraph store in memory in ONE process (10M is
-about 5 GiB and a minute or two; both scales fit in 8 GiB), asks every query as scale_bench does
+N-Quads with the shortcuts), loads each into a pyoxigraph store in memory in ONE process (10M: about
+3.5 GiB resident and 45-60 s to load here), asks every query as scale_bench does
 (named queries unbound, page queries bound with a VALUES block to the IRIs of the middle edition,
 the default graph as the union of the graphs, results serialised as SPARQL JSON or N-Triples like
 the server), and prints per query the median at each scale and the growth.
