@@ -315,16 +315,20 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if differ else 0
     say("")
     small, large = args.scales[0], args.scales[-1]
-    head = f"{'query':34} {small + ' ms (rows)':>20} {large + ' ms (rows)':>22} {'growth':>8}"
+    one = small == large  # one scale: its medians, and the old text's beside them
+    head = f"{'query':34} {small + ' ms (rows)':>20}"
+    head += "" if one else f" {large + ' ms (rows)':>22} {'growth':>8}"
     if args.baseline:
-        head += f"   | before: {small:>12} {large:>16} {'growth':>8}"
+        head += f"   | before: {small:>12}" + ("" if one else f" {large:>16} {'growth':>8}")
     say(head)
     for name in names:
         new_s, new_l = found.get((name, "new", small)), found.get((name, "new", large))
-        row = f"{name:34} {_cell(new_s):>20} {_cell(new_l):>22} {_growth(new_s, new_l):>8}"
+        row = f"{name:34} {_cell(new_s):>20}"
+        row += "" if one else f" {_cell(new_l):>22} {_growth(new_s, new_l):>8}"
         old_s, old_l = found.get((name, "old", small)), found.get((name, "old", large))
         if old_s is not None:
-            row += f"   |         {_cell(old_s):>12} {_cell(old_l):>16} {_growth(old_s, old_l):>8}"
+            row += f"   |         {_cell(old_s):>12}"
+            row += "" if one else f" {_cell(old_l):>16} {_growth(old_s, old_l):>8}"
         say(row)
     say(f"(! = a heavy query, >= {HEAVY_MS:.0f} ms at {small}, growing more than {GOAL:.0f}x)")
     if differ:
