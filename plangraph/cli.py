@@ -359,6 +359,7 @@ def _serve(args: argparse.Namespace) -> int:
             config.sandbox,
             nice=10 if config.fast_lane > 0 else 0,
             recycle_mb=config.worker_recycle_mb,
+            warm=config.warm_workers,
         ),
     ).start()
     fast = None

@@ -57,6 +57,10 @@ class Config:
     # to its pages, so a worker's own memory is mostly its copy of the store, and a fresh worker
     # pays for copying it again (docs/DEPLOYING.md, "Memory").
     worker_recycle_mb: int = 0
+    # Main-pool workers read the whole in-memory store once in the background when they start,
+    # so no query pays for copying the pages it reads (plangraph/engine.py, _warm); not with
+    # --worker-recycle, nor for an on-disk store, nor for the fast lane (its queries are short).
+    warm_workers: bool = True
     queue_timeout: float = 5.0  # wait for a free worker this long, then 503 + Retry-After
     # Every query first gets this long on a worker of its own "fast lane"; one that needs more
     # is stopped and run again in the main pool, whose workers run at a lower CPU priority. So

@@ -95,3 +95,44 @@ def test_a_trim_hands_freed_memory_back_and_is_not_repeated_for_nothing() -> Non
     assert heap.resident_bytes() < grown - 32 * 1024 * 1024
     assert trimmer.baseline <= heap.resident_bytes() + 1024 * 1024
     del keep
+
+
+def _private_mib(pid: int) -> float:
+    total = 0
+    with open(f"/proc/{pid}/smaps_rollup") as rollup:
+        for line in rollup:
+            if line.startswith(("Private_Clean:", "Private_Dirty:")):
+                total += int(line.split()[1])
+    return total / 1024
+
+
+def _settled_private(server: Server) -> float:
+    """A worker's own memory once it has stopped growing (its warm-up, if any, is over)."""
+    (worker,) = settled_workers(server, 1)
+    last, deadline = -1.0, time.monotonic() + 30
+    while time.monotonic() < deadline:
+        now = _private_mib(worker)
+        if now == last:
+            return now
+        last = now
+        time.sleep(0.5)
+    return last
+
+
+def test_a_fresh_worker_reads_the_store_before_any_query_unless_told_not_to(
+    server_factory: Callable[..., Server], tmp_path_factory
+) -> None:
+    from bench.synthetic import generate
+
+    corpus = tmp_path_factory.mktemp("warm") / "corpus"
+    generate(30, corpus)  # ~85,000 quads: a store of tens of MiB
+    options = ("--data", str(corpus), "--workers", "1", "--fast-lane", "0")
+    warm = server_factory(*options)
+    cold = server_factory(*options, env={"PLANGRAPH_WARM_WORKERS": "0"})
+    copied, kept = _settled_private(warm), _settled_private(cold)
+    assert copied - kept > 8, (copied, kept)  # the warm worker holds its copy of the store
+    # and a query on the warm one copies little more: its pages are the worker's already
+    (worker,) = settled_workers(warm, 1)
+    before = _private_mib(worker)
+    ask(warm, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o . ?s a ?type }")
+    assert _private_mib(worker) - before < (copied - kept) / 2
