@@ -53,6 +53,11 @@ class Engine:
         return self.process.pid
 
 
+# free_port() closes the port it found, and Virtuoso binds seconds later: in between, a client
+# socket of anything else on the machine may have been given it. Such a start is tried again.
+PORT_ATTEMPTS = 3
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -203,30 +208,37 @@ def start_virtuoso(
     exe = virtuoso_exe()
     db = workdir / "virtuoso-db"
     db.mkdir(parents=True, exist_ok=True)
-    sql_port, http_port = free_port(), free_port()
     buffers = max(10000, int(memory_gb * 1024**3 * 0.66 / 8000))
     ini = db / "virtuoso.ini"
-    ini.write_text(
-        VIRTUOSO_INI.format(
-            db=db,
-            sql_port=sql_port,
-            http_port=http_port,
-            max_rows=max_rows,
-            max_seconds=max_seconds,
-            buffers=buffers,
-            dirty=buffers * 3 // 4,
+    for attempt in range(PORT_ATTEMPTS):
+        sql_port, http_port = free_port(), free_port()
+        ini.write_text(
+            VIRTUOSO_INI.format(
+                db=db,
+                sql_port=sql_port,
+                http_port=http_port,
+                max_rows=max_rows,
+                max_seconds=max_seconds,
+                buffers=buffers,
+                dirty=buffers * 3 // 4,
+            )
         )
-    )
-    base = f"http://127.0.0.1:{http_port}"
-    engine = _spawn(
-        "virtuoso",
-        [exe, "+foreground", "+configfile", str(ini)],
-        workdir,
-        query_url=f"{base}/sparql",
-        update_url=f"{base}/sparql",
-        graph_store_url=f"{base}/sparql-graph-crud",
-    )
-    engine = _ready(engine, timeout=180)
+        base = f"http://127.0.0.1:{http_port}"
+        engine = _spawn(
+            "virtuoso",
+            [exe, "+foreground", "+configfile", str(ini)],
+            workdir,
+            query_url=f"{base}/sparql",
+            update_url=f"{base}/sparql",
+            graph_store_url=f"{base}/sparql-graph-crud",
+        )
+        try:
+            engine = _ready(engine, timeout=180)
+            break
+        except EngineFailed as err:
+            port_taken = "Failed HTTP listen" in str(err) or "Failed SQL listen" in str(err)
+            if attempt == PORT_ATTEMPTS - 1 or not port_taken:
+                raise
     if grant_update:
         virtuoso_sql(sql_port, 'GRANT SPARQL_UPDATE TO "SPARQL";')
         # The Graph Store endpoint needs SPARQL_UPDATE too; DB.DBA.SPARQL_INSERT_DICT_CONTENT

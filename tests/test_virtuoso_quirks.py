@@ -4,11 +4,13 @@ shown undone by plangraph (plangraph/remote.py; docs/BACKENDS.md lists them)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 import requests
 
+from bench import engines
 from plangraph.errors import QueryTimeout
 from plangraph.remote import Answer, Endpoint, RemoteStore, _check_complete
 from tests.conftest import Server, ServerFactory
@@ -190,3 +192,30 @@ def test_nodeid_blank_nodes_are_read(virtuoso: object) -> None:
     store = RemoteStore(Endpoint(virtuoso.query_url), graphs=[graph])  # type: ignore[attr-defined]
     (row,) = list(store.query("SELECT ?s WHERE { ?s ?p ?o }"))  # type: ignore[call-overload]
     assert isinstance(row["s"], ox.BlankNode)
+
+
+def test_virtuoso_starts_although_its_port_was_taken_meanwhile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """free_port() closes the port it found and Virtuoso binds seconds later; a port taken in
+    between makes Virtuoso exit ("Failed HTTP listen"), and the start is tried again."""
+    import socket
+
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    taken = holder.getsockname()[1]
+    real = engines.free_port
+    ports = iter([real(), taken])  # the SQL port free, the HTTP port already in use
+    monkeypatch.setattr(engines, "free_port", lambda: next(ports, None) or real())
+    try:
+        engine = engines.start_virtuoso(tmp_path)
+    except engines.EngineMissing as err:
+        pytest.skip(f"Virtuoso is not installed: {err}")
+    finally:
+        holder.close()
+    try:
+        assert f":{taken}/" not in engine.query_url
+        assert "Failed HTTP listen" not in engine.log.read_text(errors="replace")
+    finally:
+        engines.stop(engine)
