@@ -115,7 +115,6 @@ class QueryEngine:
         self._listener: Listener | None = None
         self._zygote: Connection | None = None
         self._zygote_pid = 0
-        self.recycled = 0  # workers replaced for the memory they held (WorkerSettings.recycle_mb)
 
     def start(self) -> QueryEngine:
         """Fork the zygote (call before the server starts threads) and the first workers."""
@@ -166,9 +165,7 @@ class QueryEngine:
         except (EOFError, OSError, BrokenPipeError):
             self._kill(worker)
             raise WorkerStopped(self._stopped_message()) from None
-        if retiring:  # it holds too much memory of its own: a fresh fork takes its place
-            self.recycled += 1
-        if retire or retiring:
+        if retire or retiring:  # retiring: it holds too much memory of its own
             self._kill(worker)
         else:
             self._give_back(worker)
