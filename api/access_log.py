@@ -59,6 +59,8 @@ class AccessLog:
 
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             seen["status"] = int(status.split(" ", 1)[0])
+            length = next((v for k, v in headers if k.lower() == "content-length"), "")
+            seen["length"] = int(length) if length.isdigit() else 0
             return start_response(status, headers, exc_info)
 
         _current.environ = environ
@@ -69,6 +71,14 @@ class AccessLog:
             raise
         finally:
             _current.environ = None
+        wrapper = environ.get("wsgi.file_wrapper")
+        if isinstance(wrapper, type) and type(body) is wrapper:
+            # The server sends a file wrapper itself, and only one of its own class (waitress:
+            # `is ReadOnlyFileBasedBuffer`): wrapped, the file would be copied through the
+            # server's buffers instead. It is logged when the server closes it, at its length.
+            return _on_close(
+                body, lambda: self._write(environ, seen["status"], seen["length"], started)
+            )
         return _Counted(body, lambda sent: self._write(environ, seen["status"], sent, started))
 
     def _write(self, environ: dict[str, Any], status: int, sent: int, started: float) -> None:
@@ -91,6 +101,25 @@ class AccessLog:
                 self.stream.flush()
             except (OSError, ValueError):
                 pass  # a full disk or a closed log must not fail the request it describes
+
+
+def _on_close(body: Any, done: Callable[[], None]) -> Any:
+    """The same file wrapper, calling `done` once after its own close."""
+    close = getattr(body, "close", None)
+    called = False
+
+    def logged_close() -> None:
+        nonlocal called
+        try:
+            if close is not None:
+                close()
+        finally:
+            if not called:
+                called = True
+                done()
+
+    body.close = logged_close
+    return body
 
 
 class _Counted:

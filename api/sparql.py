@@ -6,7 +6,8 @@ import hmac
 import io
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO
 from urllib.parse import parse_qs
 
 import pyoxigraph as ox
@@ -57,6 +58,9 @@ PLAIN_PARAMS = {"query", "default-graph-uri", "named-graph-uri"}
 # slowly does not pin a large body in memory.
 SMALL_BODY = 64 * 1024
 WRAPPED_BODY = 4 * 1024 * 1024
+# A large answer comes from its worker as a file (engine.FILE_BODY), and waitress sends it from
+# there in blocks of this size.
+FILE_BLOCK = 256 * 1024
 
 
 @blueprint.route("/sparql/", methods=["GET", "POST", "OPTIONS"])
@@ -198,7 +202,9 @@ class LeanPath:
             return self.flask_wsgi(environ, start_response)
         config = self.app_state.config
         try:
-            outcome = self.app_state.run(job, cancelled=environ.get("waitress.client_disconnected"))
+            outcome = self.app_state.run(
+                job, cancelled=environ.get("waitress.client_disconnected"), keep_file=True
+            )
         except PlanGraphError as err:
             return self._error(err, environ, start_response)
         except Exception:
@@ -206,12 +212,16 @@ class LeanPath:
             return self._error(None, environ, start_response)
         headers = [
             ("Content-Type", get_content_type(outcome.media_type, "utf-8")),
-            ("Content-Length", str(len(outcome.body))),
+            ("Content-Length", str(outcome.size)),
             *answer_headers(outcome, config.max_rows, config.max_answer_bytes),
             *self._common,
         ]
         start_response("200 OK", headers)
         wrapper = environ.get("wsgi.file_wrapper")
+        if outcome.file is not None:  # a large answer, in the file a worker wrote
+            if wrapper is not None:
+                return wrapper(outcome.file, FILE_BLOCK)
+            return _file_chunks(outcome.file)
         if wrapper is not None and SMALL_BODY < len(outcome.body) <= WRAPPED_BODY:
             return wrapper(io.BytesIO(outcome.body), SMALL_BODY)
         return [outcome.body]
@@ -278,6 +288,12 @@ class LeanPath:
         else:
             response = _plangraph_error(err)
         return _security_headers(_cors(response))(environ, start_response)
+
+
+def _file_chunks(answer: IO[bytes]) -> Iterator[bytes]:
+    """A file's blocks, for a WSGI server without wsgi.file_wrapper; closes it at the end."""
+    with answer:
+        yield from iter(lambda: answer.read(FILE_BLOCK), b"")
 
 
 @blueprint.app_errorhandler(Unavailable)

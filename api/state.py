@@ -71,8 +71,16 @@ class AppState:
         self.vetted.clear()
         self.quick.clear()
 
-    def run(self, job: QueryJob, *, cancelled: Callable[[], bool] | None = None) -> QueryOutcome:
+    def run(
+        self,
+        job: QueryJob,
+        *,
+        cancelled: Callable[[], bool] | None = None,
+        keep_file: bool = False,
+    ) -> QueryOutcome:
         """Run an untrusted query: in a worker, under the time limit, when an engine runs.
+
+        `keep_file`: a large answer may come as QueryOutcome.file (a server sends it from there).
 
         A text that a worker's parser has already passed is not parsed again. A query that a
         worker ran within QUICK_SECONDS of CPU is run in this thread the next time: its cost is
@@ -92,7 +100,7 @@ class AppState:
                     return perform(self.graph.store, replace(job, vet=False))  # type: ignore[return-value]
                 finally:
                     add_query_ms((time.perf_counter() - started) * 1000)
-        outcome: QueryOutcome = self.perform(job, cancelled=cancelled)  # type: ignore[assignment]
+        outcome: QueryOutcome = self.perform(job, cancelled=cancelled, keep_file=keep_file)  # type: ignore[assignment]
         took = outcome.cpu_seconds  # measured in the worker: no queueing, no hop, no load
         with self.slow_lock:
             if key is not None and job.vet:  # it ran, so the parser passed it
@@ -108,6 +116,7 @@ class AppState:
         *,
         retire: bool = False,
         cancelled: Callable[[], bool] | None = None,
+        keep_file: bool = False,
     ) -> object:
         """Do any job in a worker (killed at `timeout`, or when the client leaves: `cancelled`,
         else waitress's test for the current Flask request).
@@ -115,7 +124,9 @@ class AppState:
         The time it takes is added to the request's query time (the access log's query_ms)."""
         started = time.perf_counter()
         try:
-            return self._perform(job, timeout, retire=retire, cancelled=cancelled)
+            return self._perform(
+                job, timeout, retire=retire, cancelled=cancelled, keep_file=keep_file
+            )
         finally:
             add_query_ms((time.perf_counter() - started) * 1000)
 
@@ -126,6 +137,7 @@ class AppState:
         *,
         retire: bool,
         cancelled: Callable[[], bool] | None,
+        keep_file: bool,
     ) -> object:
         if self.engine is None:
             return perform(self.graph.store, job)
@@ -134,7 +146,7 @@ class AppState:
             key = hash((job.query, repr(job.default_graphs), repr(job.named_graphs)))
             if key not in self.slow_queries:
                 try:
-                    return self.fast.run(job, cancelled=cancelled)
+                    return self.fast.run(job, cancelled=cancelled, keep_file=keep_file)
                 except QueryTimeout:  # not a quick one: remembered, so it skips the lane next time
                     with self.slow_lock:
                         self.slow_queries[key] = None
@@ -142,7 +154,9 @@ class AppState:
                             self.slow_queries.popitem(last=False)
                 except Overloaded:
                     pass  # the lane is taken: the main pool, from the start
-        return self.engine.run(job, timeout, cancelled=cancelled, retire=retire)
+        return self.engine.run(
+            job, timeout, cancelled=cancelled, retire=retire, keep_file=keep_file
+        )
 
     def engines(self) -> list[QueryEngine]:
         return [e for e in (self.engine, self.fast) if e is not None]

@@ -16,6 +16,8 @@ next seen, never handed a new request (reads after an acknowledged write see it)
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import gc
 import logging
 import math
 import multiprocessing
@@ -32,6 +34,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from multiprocessing import reduction
 from multiprocessing.connection import Client, Connection, Listener
 from pathlib import Path
 
@@ -45,6 +48,7 @@ from plangraph.errors import (
     StoreChanged,
     WorkerStopped,
 )
+from plangraph.sparql import QueryJob, QueryOutcome
 from plangraph.store import apply_change
 
 log = logging.getLogger(__name__)
@@ -54,6 +58,13 @@ POLL_SECONDS = 0.25
 # crosses in hundreds of reads, each waking the other process: 6-17 ms here; with 4 MiB, 0.5 ms.
 # The kernel caps this at net.core.wmem_max / rmem_max (no error where they are lower).
 SOCKET_BUFFER = 4 * 1024 * 1024
+# An answer larger than this crosses as an unlinked temporary file, its descriptor passed over
+# the worker's socket (SCM_RIGHTS), not pickled through it: a 145 MB answer was copied eight
+# times on its way (join, pickle, socket, reads, unpickle, and waitress's own spill to a
+# temporary file past 1 MiB), ~2 s at 10 million triples; now the worker writes it once and the
+# server sends it from the file. The file is in the page cache, which the kernel can reclaim,
+# not in the server's heap, while a slow client reads it.
+FILE_BODY = 1024 * 1024
 
 
 @dataclass
@@ -119,6 +130,8 @@ class QueryEngine:
     def start(self) -> QueryEngine:
         """Fork the zygote (call before the server starts threads) and the first workers."""
         self._listener = Listener(self._address, family="AF_UNIX", authkey=self._authkey)
+        if not self._fresh_zygote:
+            _before_fork()
         parent_end, zygote_end = _pipe()
         args = (zygote_end, self._address, self._authkey, self._open_store, self.settings)
         if self._fresh_zygote:
@@ -151,17 +164,25 @@ class QueryEngine:
         *,
         cancelled: Callable[[], bool] | None = None,
         retire: bool = False,
+        keep_file: bool = False,
     ) -> object:
         """Do a job within `timeout` seconds of work, after at most queue_timeout of waiting.
 
         `cancelled` is asked every POLL_SECONDS (the client has gone: the worker is killed);
-        `retire` kills the worker afterwards (its copy of the data was changed)."""
+        `retire` kills the worker afterwards (its copy of the data was changed); `keep_file`
+        takes a large answer as the file it came in (QueryOutcome.file), else it is read."""
         limit = self.timeout if timeout is None else timeout
         worker = self._take()
         deadline = time.monotonic() + limit
+        if isinstance(job, QueryJob):  # a large answer is written to a file as it comes
+            job = dataclasses.replace(job, file_over=FILE_BODY)
         try:
             worker.conn.send(job)
-            outcome, payload, retiring = self._answer(worker, job, limit, deadline, cancelled)
+            outcome, payload, retiring, spilled = self._answer(
+                worker, job, limit, deadline, cancelled
+            )
+            if spilled:  # its descriptor follows on the same connection
+                payload = _take_file(worker.conn, payload, keep_file)
         except (EOFError, OSError, BrokenPipeError):
             self._kill(worker)
             raise WorkerStopped(self._stopped_message()) from None
@@ -186,7 +207,7 @@ class QueryEngine:
         limit: float,
         deadline: float,
         cancelled: Callable[[], bool] | None,
-    ) -> tuple[str, object, bool]:
+    ) -> tuple[str, object, bool, bool]:
         """Wait for a worker's answer until the deadline, watching for a client that left."""
         while True:
             left = deadline - time.monotonic()
@@ -309,6 +330,47 @@ class QueryEngine:
                 self._idle.put(worker)
             else:
                 self._kill(worker, respawn=False)
+
+
+def _before_fork() -> None:
+    """Keep what the workers inherit shared with the server.
+
+    The garbage of loading is handed back before it is inherited, and the objects alive now are
+    frozen out of the cyclic collector (gc.freeze, as the gc documentation advises before a
+    fork): a collection in a worker would otherwise write to each of them, copying every page
+    of the server's heap into every worker."""
+    gc.collect()
+    gc.freeze()
+    heap.trim()
+
+
+def _take_file(conn: Connection, outcome: object, keep: bool) -> object:
+    """Receive the file a large answer came in (its descriptor is next on `conn`)."""
+    answer = os.fdopen(reduction.recv_handle(conn), "rb")
+    if keep:
+        return dataclasses.replace(outcome, file=answer)  # type: ignore[type-var]
+    with answer:
+        return dataclasses.replace(outcome, body=answer.read())  # type: ignore[type-var]
+
+
+def _send_answer(conn: Connection, outcome: object, retiring: bool) -> None:
+    """Send an answer; a large one as an unlinked file (FILE_BODY), its descriptor after it.
+
+    A results answer is already in its file (QueryJob.file_over); any other large body is
+    written to one here."""
+    if not isinstance(outcome, QueryOutcome) or (
+        outcome.file is None and len(outcome.body) <= FILE_BODY
+    ):
+        conn.send(("ok", outcome, retiring, False))
+        return
+    spill = outcome.file
+    if spill is None:
+        spill = tempfile.TemporaryFile()  # noqa: SIM115  (closed below, once sent)
+        spill.write(outcome.body)
+        spill.seek(0)
+    with spill:
+        conn.send(("ok", dataclasses.replace(outcome, body=b"", file=None), retiring, True))
+        reduction.send_handle(conn, spill.fileno(), os.getppid())
 
 
 def _pipe() -> tuple[Connection, Connection]:
@@ -465,14 +527,14 @@ def _worker_main(
                         time.sleep(0.1 * (attempt + 1))  # let the writer finish compacting
                         store = store_or_opener()  # a fresh read-only view of the on-disk store
                 retiring = _grown(settings.recycle_mb, time.thread_time() - started, outcome)
-                conn.send(("ok", outcome, retiring))
+                _send_answer(conn, outcome, retiring)
             except PlanGraphError as err:
                 where = (err.file, err.line, err.column, err.status)
-                conn.send(("error", (type(err).__name__, err.message, *where), False))
+                conn.send(("error", (type(err).__name__, err.message, *where), False, False))
             except MemoryError:
-                conn.send(("error", ("MemoryError", "", None, None, None, 503), False))
+                conn.send(("error", ("MemoryError", "", None, None, None, 503), False, False))
             except Exception as err:  # a bug: the server logs it and answers 500
-                conn.send(("error", ("internal", repr(err), None, None, None, 500), False))
+                conn.send(("error", ("internal", repr(err), None, None, None, 500), False, False))
             if retiring:
                 break  # the server has already asked the zygote for a fresh worker
             del job  # the answer went to the server: what it used is free now

@@ -47,7 +47,6 @@ from plangraph.sparql import (
     _analysed,
     _Counted,
     _Enough,
-    _json_rows,
     _solutions,
     analyse,
     where_brace,
@@ -463,7 +462,7 @@ class RemoteStore:
         counted = _Counted(fmt, job.max_rows, job.max_bytes)
         with contextlib.suppress(_Enough):  # it stops at a cap, saying which in `over`
             counted.write(body)
-        rows = _json_rows(body) if fmt == QRF.JSON else counted.rows
+        rows = counted.rows
         if counted.over or not self._under(job, rows, body):
             if fmt == QRF.CSV:
                 return None  # CSV cannot be read back: asked again, as JSON, and cut

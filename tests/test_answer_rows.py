@@ -101,3 +101,18 @@ def test_construct_rows_and_cap(rows_server, capped_server, media):
     cut = _ask(capped_server, media, query)
     assert len(list(ox.parse(cut.content, fmt))) == 4
     assert cut.headers["X-PlanGraph-Truncated"] == "true; max-rows=4"
+
+
+@pytest.mark.parametrize("media", FORMATS)
+def test_rows_are_counted_exactly_across_the_serialisers_chunks(rows_server, media):
+    """Rows are counted chunk by chunk as the serialiser writes (8 KiB at a time): marks and
+    look-alikes split between two chunks must count once. 3,000 copies of the literals put them
+    at every offset, and the answer (over 1 MiB in JSON) crosses from its worker as a file."""
+    copies = " ".join(str(n) for n in range(3000))
+    query = NO_BRACES.replace("WHERE { ", "WHERE { VALUES ?n { " + copies + " } ", 1)
+    response = _ask(rows_server, media, query.replace("?comment WHERE", "?comment ?n WHERE", 1))
+    rows = 3000 * WITHOUT_BRACES
+    assert len(_parsed_rows(media, response.content)) == rows
+    assert response.headers["X-PlanGraph-Rows"] == str(rows)
+    if media == "application/sparql-results+json":
+        assert len(response.content) > 1024 * 1024
