@@ -7,6 +7,8 @@ The first build runs in a thread beside the server; /readyz waits for it (api/he
 
 from __future__ import annotations
 
+import logging
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -14,7 +16,9 @@ from dataclasses import dataclass
 from flask import Blueprint, Flask, Response, jsonify, request
 from markupsafe import Markup, escape
 
+from plangraph.errors import PlanGraphError
 from plangraph.search_index import SearchIndex
+from plangraph.sparql import QueryJob, QueryOutcome
 
 from . import site
 from .pages import PG, render
@@ -38,7 +42,9 @@ GROUPS = [
     "PlanElement",
     "SourceDocument",
 ]
+log = logging.getLogger(__name__)
 _build_lock = threading.Lock()
+BUILD_SECONDS = 3600  # the index's rows query in a worker (10 million triples: under a minute)
 PAGE_HITS = 50  # best first: names, then other names, then texts
 
 
@@ -52,11 +58,33 @@ def index_for(app_state: AppState) -> SearchIndex:
         if held is None or held[0] != app_state.generation:
             query = site.PAGE_QUERIES.joinpath("search-documents.rq").read_text(encoding="utf-8")
             generation = app_state.generation
-            index = SearchIndex.from_store(app_state.graph.store, query)
+            index = _build(app_state, query)
             app_state._search_index = (generation, index)  # type: ignore[attr-defined]
             held = (generation, index)
             app_state.search_ready.set()
     return held[1]
+
+
+def _build(app_state: AppState, query: str) -> SearchIndex:
+    """The index, its rows read by a query worker where there are workers.
+
+    Reading pyoxigraph's in-memory store writes to the pages it reads, so a build in this
+    process would turn most of the store shared with the workers' zygote into this process's
+    own copy: 3.7 GiB more at 10 million triples. A worker's answer (a file, at that size) costs
+    a parse here instead. The query is ours, not a user's: it has the build's time limit."""
+    if app_state.engine is None:
+        return SearchIndex.from_store(app_state.graph.store, query)
+    job = QueryJob(query, "tsv", max_rows=sys.maxsize, max_bytes=sys.maxsize)
+    try:
+        outcome = app_state.engine.run(job, BUILD_SECONDS, keep_file=True)
+    except PlanGraphError as err:  # a worker's memory limit, say: built here, as before
+        log.warning("search index built in the server's process: %s", err.message)
+        return SearchIndex.from_store(app_state.graph.store, query)
+    assert isinstance(outcome, QueryOutcome)
+    if outcome.file is None:
+        return SearchIndex.from_answer(outcome.body)
+    with outcome.file:
+        return SearchIndex.from_answer(outcome.file)
 
 
 @blueprint.record_once

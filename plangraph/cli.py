@@ -341,6 +341,10 @@ def _serve(args: argparse.Namespace) -> int:
             f"{len(graph.store.graphs)} graphs at {config.sparql_endpoint}",
             "queries run by the remote engine",
         )
+    # Counted before the workers' zygote is forked: counting reads every quad, and reading
+    # pyoxigraph's in-memory store writes to what it reads, so counted after the fork this
+    # process would make its own copy of the whole store (2.9 GiB at 10 million triples).
+    triples = len(graph)
     if graph.path is not None:
         open_store = functools.partial(store.open_read_only, graph.path)
     else:
@@ -379,7 +383,7 @@ def _serve(args: argparse.Namespace) -> int:
     return _serve_app(
         app_state,
         started,
-        f"{len(graph)} triples from {len(graph.files)} files, {how} in {load_seconds:.2f} s",
+        f"{triples} triples from {len(graph.files)} files, {how} in {load_seconds:.2f} s",
         f"{describe(engine.sandbox)}",
     )
 

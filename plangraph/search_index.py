@@ -33,6 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import IO
 
 import pyoxigraph as ox
 
@@ -118,8 +119,15 @@ class SearchIndex:
     @classmethod
     def from_store(cls, store: ox.Store, query: str) -> SearchIndex:
         """Run the rows query over the whole store (its default graph as the union)."""
-        solutions = store.query(query, use_default_graph_as_union=True)
+        return cls._from_solutions(store.query(query, use_default_graph_as_union=True))
 
+    @classmethod
+    def from_answer(cls, answer: bytes | IO[bytes]) -> SearchIndex:
+        """The rows query's answer as SPARQL TSV, as a query worker wrote it."""
+        return cls._from_solutions(ox.parse_query_results(answer, ox.QueryResultsFormat.TSV))
+
+    @classmethod
+    def _from_solutions(cls, solutions: object) -> SearchIndex:
         def rows() -> Iterable[tuple[str, str | None, str, str]]:
             for resource, kind, field_, text in solutions:  # type: ignore[misc,union-attr]
                 yield (
