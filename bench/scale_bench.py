@@ -39,6 +39,7 @@ import os
 import platform
 import random
 import re
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -379,8 +380,11 @@ class Running:
 
 
 @contextlib.contextmanager
-def run_plangraph(corpus: Path, workdir: Path, over: Running | None = None) -> Iterator[Running]:
-    """`plangraph serve` on the corpus, or in front of a running engine (`over`)."""
+def run_plangraph(
+    corpus: Path, workdir: Path, over: Running | None = None, extra: tuple[str, ...] = ()
+) -> Iterator[Running]:
+    """`plangraph serve` on the corpus, or in front of a running engine (`over`), with any
+    `extra` options (--serve-args)."""
     port = engines.free_port()
     log = workdir / "plangraph.log"
     source = ["--data", str(corpus)] if over is None else ["--sparql-endpoint", over.endpoint]
@@ -398,7 +402,9 @@ def run_plangraph(corpus: Path, workdir: Path, over: Running | None = None) -> I
         str(1024**3),
         "--access-log",
         str(workdir / "access.jsonl"),
+        *extra,
     ]
+    settings = f" with {' '.join(extra)}" if extra else ", default settings"
     started = time.monotonic()
     process = subprocess.Popen(
         argv, stdout=log.open("wb"), stderr=subprocess.STDOUT, cwd=REPO, start_new_session=True
@@ -427,7 +433,7 @@ def run_plangraph(corpus: Path, workdir: Path, over: Running | None = None) -> I
                 load_s,
                 ready_s,
                 0,
-                "in-process pyoxigraph, in memory (plangraph serve --data)",
+                f"in-process pyoxigraph, in memory (plangraph serve --data){settings}",
             )
         else:
             yield Running(
@@ -437,8 +443,8 @@ def run_plangraph(corpus: Path, workdir: Path, over: Running | None = None) -> I
                 over.load_s,
                 over.ready_s + ready_s,
                 over.disk_bytes,
-                f"plangraph serve --sparql-endpoint in front of: {over.how}; memory: "
-                "plangraph's processes only",
+                f"plangraph serve --sparql-endpoint{settings}, in front of: {over.how}; "
+                "memory: plangraph's processes only",
             )
     finally:
         process.terminate()
@@ -449,8 +455,13 @@ def run_plangraph(corpus: Path, workdir: Path, over: Running | None = None) -> I
 
 
 @contextlib.contextmanager
-def _over(engine: contextlib.AbstractContextManager[Running], corpus: Path, workdir: Path):  # type: ignore[no-untyped-def]
-    with engine as running, run_plangraph(corpus, workdir, over=running) as front:
+def _over(  # type: ignore[no-untyped-def]
+    engine: contextlib.AbstractContextManager[Running],
+    corpus: Path,
+    workdir: Path,
+    extra: tuple[str, ...],
+):
+    with engine as running, run_plangraph(corpus, workdir, over=running, extra=extra) as front:
         yield front
 
 
@@ -624,13 +635,14 @@ def bench_engine(
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
     memory_gb = 2.0 if scale == "1M" else 4.0
+    extra = tuple(shlex.split(args.serve_args))
     starters = {
-        "plangraph": lambda: run_plangraph(corpus, workdir),
+        "plangraph": lambda: run_plangraph(corpus, workdir, extra=extra),
         "oxigraph": lambda: run_oxigraph(nquads, workdir),
         "virtuoso": lambda: run_virtuoso(nquads, workdir, memory_gb),
-        "plangraph-oxigraph": lambda: _over(run_oxigraph(nquads, workdir), corpus, workdir),
+        "plangraph-oxigraph": lambda: _over(run_oxigraph(nquads, workdir), corpus, workdir, extra),
         "plangraph-virtuoso": lambda: _over(
-            run_virtuoso(nquads, workdir, memory_gb), corpus, workdir
+            run_virtuoso(nquads, workdir, memory_gb), corpus, workdir, extra
         ),
     }
     say(f"  {name} at {scale}: starting and loading …")
@@ -824,6 +836,12 @@ def main(argv: list[str] | None = None) -> int:
         "--seconds", type=float, default=10.0, help="length of each throughput level"
     )
     parser.add_argument("--reuse", action="store_true", help="keep corpora already written")
+    parser.add_argument(
+        "--serve-args",
+        default="",
+        help='options added to `plangraph serve`, e.g. "--workers 1" (printed with the results)',
+    )
+    parser.add_argument("--name", default="", help="added to the printout's file name")
     args = parser.parse_args(argv)
     scales = [s.strip() for s in args.scales.split(",") if s.strip()]
     names = [e.strip() for e in args.engines.split(",") if e.strip()]
@@ -860,6 +878,8 @@ def main(argv: list[str] | None = None) -> int:
     suffix = (
         "" if names == list(ENGINES[:3]) and len(scales) == 2 else "-" + "-".join(names + scales)
     )
+    if args.name:
+        suffix += "-" + re.sub(r"[^\w.-]+", "-", args.name)
     out = RESULTS / f"scale-{dt.date.today():%Y-%m-%d}{suffix}.txt"
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"(saved to {out.relative_to(REPO)})")
