@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from multiprocessing import reduction
 from multiprocessing.connection import Client, Connection, Listener
 from pathlib import Path
+from typing import IO
 
 import pyoxigraph as ox
 
@@ -363,14 +364,30 @@ def _send_answer(conn: Connection, outcome: object, retiring: bool) -> None:
     ):
         conn.send(("ok", outcome, retiring, False))
         return
-    spill = outcome.file
-    if spill is None:
-        spill = tempfile.TemporaryFile()  # noqa: SIM115  (closed below, once sent)
-        spill.write(outcome.body)
-        spill.seek(0)
+    spill = outcome.file or _spilled(outcome.body)
+    if spill is None:  # the temporary directory could not take it: through the socket
+        conn.send(("ok", outcome, retiring, False))
+        return
     with spill:
         conn.send(("ok", dataclasses.replace(outcome, body=b"", file=None), retiring, True))
         reduction.send_handle(conn, spill.fileno(), os.getppid())
+
+
+def _spilled(body: bytes) -> IO[bytes] | None:
+    """The body in an unlinked temporary file, at its start; None where it cannot be written."""
+    try:
+        spill = tempfile.TemporaryFile()  # noqa: SIM115  (the caller closes it, once sent)
+    except OSError:
+        return None
+    try:
+        spill.write(body)
+        spill.flush()
+    except OSError:
+        with contextlib.suppress(OSError):
+            spill.close()
+        return None
+    spill.seek(0)
+    return spill
 
 
 def _pipe() -> tuple[Connection, Connection]:

@@ -6,6 +6,7 @@ checks run in the server before any worker sees the query.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import os
@@ -633,6 +634,7 @@ class _Counted(io.RawIOBase):
         self.chunks: list[bytes] = []
         self.file_over = file_over  # past this size, what comes is kept in `file` (0: never)
         self.file: IO[bytes] | None = None
+        self.filed = 0  # bytes in the file, flushed
         self.fmt = fmt
         self.newlines = 0  # TSV, CSV (outside quotes): the header line and one per row
         self.marks = 0  # XML: one per row; JSON: one per row after the first, and look-alikes
@@ -669,16 +671,28 @@ class _Counted(io.RawIOBase):
             self.over = "rows"
         if self.over:
             raise _Enough
-        if self.file is not None:
-            self.file.write(data)
-        elif self.file_over and self.size > self.file_over:
-            self.file = tempfile.TemporaryFile()  # noqa: SIM115  (the outcome's, to hand on)
-            self.file.writelines(self.chunks)
-            self.file.write(data)
-            self.chunks = []
-        else:
-            self.chunks.append(data)
+        self.chunks.append(data)
+        if self.file is not None or (self.file_over and self.size > self.file_over):
+            self._to_file()
         return len(data)
+
+    def _to_file(self) -> None:
+        """Move what is kept in memory to the file (made on first use). Where the temporary
+        directory cannot take it (full, say), the answer stays in memory, as it did before."""
+        try:
+            if self.file is None:
+                self.file = tempfile.TemporaryFile()  # noqa: SIM115  (the outcome's, to hand on)
+            self.file.writelines(self.chunks)
+            self.file.flush()
+            self.filed += sum(map(len, self.chunks))
+            self.chunks = []
+        except OSError:
+            if self.file is not None:  # what it took is read back past its buffer, then dropped
+                kept = _read_at(self.file.fileno(), self.filed)
+                with contextlib.suppress(OSError):
+                    self.file.close()
+                self.chunks.insert(0, kept)
+            self.file, self.file_over, self.filed = None, 0, 0
 
     def _count(self, data: bytes) -> None:
         fmt = self.fmt
@@ -706,6 +720,18 @@ class _Counted(io.RawIOBase):
                 self.first = self.first or _JSON_FIRST_ROW in joined
             # long enough that a mark split between two chunks is whole in `joined`
             self.tail = joined[-len(_JSON_FIRST_ROW) :]
+
+
+def _read_at(fd: int, size: int) -> bytes:
+    """The first `size` bytes of a file, read with pread (not through a buffered file object)."""
+    parts, done = [], 0
+    while done < size:
+        part = os.pread(fd, size - done, done)
+        if not part:
+            break
+        parts.append(part)
+        done += len(part)
+    return b"".join(parts)
 
 
 def _solutions(
