@@ -69,9 +69,9 @@ def _build(app_state: AppState, query: str) -> SearchIndex:
     """The index, its rows read by a query worker where there are workers.
 
     Reading pyoxigraph's in-memory store writes to the pages it reads, so a build in this
-    process would turn most of the store shared with the workers' zygote into this process's
-    own copy: 3.7 GiB more at 10 million triples. A worker's answer (a file, at that size) costs
-    a parse here instead. The query is ours, not a user's: it has the build's time limit."""
+    process turns what it reads of the store shared with the workers' zygote into this
+    process's own copy (0.6 GiB at 10 million triples). A worker's answer (a file, at that size)
+    costs a parse here instead. The query is ours, not a user's: it has the build's time limit."""
     if app_state.engine is None:
         return SearchIndex.from_store(app_state.graph.store, query)
     job = QueryJob(query, "tsv", max_rows=sys.maxsize, max_bytes=sys.maxsize)
