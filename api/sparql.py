@@ -54,9 +54,10 @@ UPDATE_BODY = "application/sparql-update"
 PLAIN_PARAMS = {"query", "default-graph-uri", "named-graph-uri"}
 # An answer over this size goes to waitress as a file wrapper: sent from the body itself, where
 # a plain iterable is copied into waitress's buffer and, past 1 MiB, into a temporary file (0.8 ms
-# against 0.06 ms for 2 MB here; and a 500 when the temporary directory is full). An answer over
-# engine.FILE_BODY comes as a file already; one in memory is one the worker could not write
-# to its temporary directory, or one from a remote engine, at most --max-answer-bytes.
+# against 0.06 ms for 2 MB here; with the temporary directory full, waitress fails and the
+# client waits for an answer that never comes). An answer over engine.FILE_BODY comes as a file
+# already; one in memory is one the worker could not write to its temporary directory, or one
+# from a remote engine, at most --max-answer-bytes.
 SMALL_BODY = 64 * 1024
 # A large answer comes from its worker as a file (engine.FILE_BODY), and waitress sends it from
 # there in blocks of this size.

@@ -343,7 +343,8 @@ def _serve(args: argparse.Namespace) -> int:
         )
     # Counted before the workers' zygote is forked: counting reads every quad, and reading
     # pyoxigraph's in-memory store writes to what it reads, so counted after the fork this
-    # process would make its own copy of the whole store (2.9 GiB at 10 million triples).
+    # process makes its own copy of the store (most of the 3.7 GiB it came to hold at 10
+    # million triples, docs/DEPLOYING.md).
     triples = len(graph)
     if graph.path is not None:
         open_store = functools.partial(store.open_read_only, graph.path)

@@ -746,9 +746,9 @@ def _solutions(
     try:
         solutions.serialize(out, fmt)
     except (_Enough, OSError, RuntimeError):
-        if out.file is not None:
-            out.file.close()
         if not out.over:
+            if out.file is not None:
+                out.file.close()
             raise
     if not out.over and out.rows <= job.max_rows:
         if out.file is not None:
